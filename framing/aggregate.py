@@ -1,0 +1,500 @@
+"""Aggregate tagged sentences into per-outlet framing tables: shares, voice, tests, divergence.
+
+Pure functions: tagged sentences in, frozen records out; nothing touches disk. Sentences of
+one article are not independent (one reporter, one story), so every interval resamples an
+outlet's ARTICLES and every test permutes outlet labels across ARTICLES: resampling sentences
+would give intervals and p-values that are too small. ``DEFINITIONS`` states each number in
+words; the report prints it beside the tables.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections import defaultdict
+from dataclasses import asdict, dataclass
+from typing import Any, Literal, Sequence
+
+import numpy as np
+from scipy import stats
+from scipy.spatial.distance import jensenshannon
+
+from framing.errors import InputError
+from framing.types import ATTRIBUTIONS, TaggedSentence
+
+CI_LEVEL = 0.95
+MIN_ARTICLES = 3
+N_EVIDENCE = 3
+NONE = "none"  # the profile's extra category: a content sentence with no frame
+_PERM_CHUNK = 1000  # permutations per block, to bound memory on large corpora
+
+Reading = Literal["adopts", "reports", "mixed", "n/a"]
+
+DEFINITIONS: dict[str, str] = {
+    "content sentence": "a sentence the model tagged as content, not boilerplate. Only content "
+    "sentences enter frame shares, voice, tests, profiles and evidence.",
+    "boilerplate share": "boilerplate sentences / all sentences of the outlet.",
+    "frame share": "content sentences carrying the frame / content sentences, pooled over the "
+    "outlet's articles. A sentence can carry several frames, so shares need not sum to 1.",
+    "interval": "95% percentile bootstrap interval: the outlet's articles that have at least one "
+    "content sentence are resampled with replacement and the pooled share is recomputed. An "
+    "outlet with one such article gets a degenerate interval (flagged).",
+    "voice split": "of the content sentences carrying the frame, how many are editorial (the "
+    "outlet's own voice) and how many attributed (quoted or reported). Editorial share = "
+    "editorial / (editorial + attributed); its interval is bootstrapped over articles like the "
+    "frame share, dropping resamples in which no sentence carries the frame.",
+    "reading": "'adopts' when the editorial share's interval lies above 0.5 (the outlet mostly "
+    "states the frame in its own voice), 'reports' when it lies below 0.5 (it mostly quotes "
+    "others using it), 'mixed' when it contains 0.5, 'n/a' when fewer than 2 articles carry the "
+    "frame (no interval).",
+    "test": "whether outlets differ in a frame's share. Statistic: Pearson chi-square of the "
+    "outlet x (frame / no frame) table of content sentences. p: permutation test that shuffles "
+    "outlet labels across articles (within-article correlation is kept), "
+    "p = (1 + #{permuted >= observed}) / (1 + permutations). q: Benjamini-Hochberg adjustment "
+    "of the permutation p over the frames tested. The scipy chi-square p treats sentences as "
+    "independent (too small when sentences cluster by article) and is shown only where every "
+    "expected count is >= 5. Cramer's V = sqrt(chi2 / (N * (min(outlets, 2) - 1))), N = content "
+    "sentences.",
+    "frame profile": "an outlet's distribution over the frames plus 'none': each content "
+    "sentence adds one count to every frame it carries, or one count to 'none' when it carries "
+    "no frame; counts are divided by their total.",
+    "divergence": "Jensen-Shannon divergence between two outlets' frame profiles, base 2, in "
+    "[0, 1]; 0 = identical profiles. (scipy's jensenshannon returns the distance; its square, "
+    "the divergence, is reported.)",
+    "evidence": "the 3 content sentences with the highest model score for the frame among the "
+    "outlet's sentences tagged with it (ties broken by sentence id).",
+    "caveat": "an outlet with fewer than the minimum number of content sentences or fewer than "
+    "3 articles with content: its intervals mean little and it adds little to the tests.",
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The knobs every number depends on; printed in the methods footer."""
+
+    n_boot: int
+    n_perm: int
+    seed: int
+    min_content: int
+    min_articles: int = MIN_ARTICLES
+    ci_level: float = CI_LEVEL
+
+
+@dataclass(frozen=True)
+class OutletStats:
+    outlet: str
+    n_articles: int
+    n_articles_content: int  # articles with >= 1 content sentence: the bootstrap's units
+    n_sentences: int
+    n_content: int
+    boilerplate_share: float
+    caveats: tuple[str, ...]  # empty when the outlet has enough data
+
+
+@dataclass(frozen=True)
+class FrameShare:
+    outlet: str
+    frame: str
+    n_content: int
+    n_frame: int
+    share: float | None  # None when the outlet has no content sentence
+    ci_low: float | None
+    ci_high: float | None
+    degenerate: bool  # fewer than 2 articles with content: the interval is a point
+
+
+@dataclass(frozen=True)
+class VoiceSplit:
+    outlet: str
+    frame: str
+    n_frame: int
+    n_editorial: int
+    n_attributed: int
+    editorial_share: float | None  # None when no sentence carries the frame
+    ci_low: float | None
+    ci_high: float | None
+    n_boot_valid: int  # resamples in which some sentence carries the frame
+    degenerate: bool  # fewer than 2 articles with the frame: the interval is a point
+    reading: Reading
+
+
+@dataclass(frozen=True)
+class FrameTest:
+    frame: str
+    n_outlets: int
+    n_content: int
+    n_frame: int
+    statistic: float | None  # Pearson chi-square; None when the test is undefined
+    p_perm: float | None
+    q_bh: float | None
+    cramers_v: float | None
+    chi2_p: float | None  # scipy chi-square p, only when every expected count >= 5
+    chi2_dof: int | None
+    method: str
+    note: str
+
+
+@dataclass(frozen=True)
+class Divergence:
+    outlets: tuple[str, ...]
+    categories: tuple[str, ...]  # the frames, then "none"
+    profiles: tuple[tuple[float, ...] | None, ...]  # per outlet; None without content sentences
+    jsd: tuple[tuple[float | None, ...], ...]  # (outlet, outlet) divergence, base 2
+
+
+@dataclass(frozen=True)
+class Evidence:
+    outlet: str
+    frame: str
+    rank: int  # 1 = highest score
+    sentence_id: str
+    score: float
+    voice: str | None
+    text: str
+
+
+@dataclass(frozen=True)
+class Summary:
+    """Everything the report shows, as plain records; ``to_dict`` is what summary.json holds."""
+
+    frames: tuple[str, ...]
+    outlets: tuple[str, ...]
+    settings: Settings
+    outlet_stats: tuple[OutletStats, ...]
+    shares: tuple[FrameShare, ...]
+    voice: tuple[VoiceSplit, ...]
+    tests: tuple[FrameTest, ...]
+    divergence: Divergence
+    evidence: tuple[Evidence, ...]
+
+    def share(self, outlet: str, frame: str) -> FrameShare:
+        return next(s for s in self.shares if s.outlet == outlet and s.frame == frame)
+
+    def voice_split(self, outlet: str, frame: str) -> VoiceSplit:
+        return next(v for v in self.voice if v.outlet == outlet and v.frame == frame)
+
+    def outlet(self, outlet: str) -> OutletStats:
+        return next(o for o in self.outlet_stats if o.outlet == outlet)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able: tuples become lists, undefined numbers are None (never NaN)."""
+        return _lists(asdict(self))
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Summary":
+        return cls(
+            frames=tuple(data["frames"]),
+            outlets=tuple(data["outlets"]),
+            settings=Settings(**data["settings"]),
+            outlet_stats=tuple(_record(OutletStats, d) for d in data["outlet_stats"]),
+            shares=tuple(_record(FrameShare, d) for d in data["shares"]),
+            voice=tuple(_record(VoiceSplit, d) for d in data["voice"]),
+            tests=tuple(_record(FrameTest, d) for d in data["tests"]),
+            divergence=_record(Divergence, data["divergence"]),
+            evidence=tuple(_record(Evidence, d) for d in data["evidence"]),
+        )
+
+
+def _lists(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _lists(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_lists(v) for v in value]
+    return value
+
+
+def _tuples(value: Any) -> Any:
+    return tuple(_tuples(v) for v in value) if isinstance(value, list) else value
+
+
+def _record(cls: Any, data: dict[str, Any]) -> Any:
+    return cls(**{k: _tuples(v) for k, v in data.items()})
+
+
+# ---------------------------------------------------------------- the statistics
+
+
+def bootstrap_weights(n_units: int, n_boot: int, rng: np.random.Generator) -> np.ndarray:
+    """How often each unit is drawn in each resample with replacement: (n_boot, n_units) ints."""
+    return rng.multinomial(n_units, np.full(n_units, 1.0 / n_units), size=n_boot)
+
+
+def percentile_interval(draws: np.ndarray, level: float = CI_LEVEL) -> tuple[float, float]:
+    """The percentile interval of 1-D bootstrap draws (NaN draws dropped by the caller)."""
+    tail = 100 * (1 - level) / 2
+    low, high = np.percentile(draws, [tail, 100 - tail])
+    return float(low), float(high)
+
+
+def chi_square(k: np.ndarray, c: np.ndarray) -> np.ndarray:
+    """Pearson chi-square of outlet x (frame / no frame) tables, vectorised.
+
+    k: (..., outlets, frames) sentences with the frame; c: (..., outlets) content sentences.
+    Returns (..., frames). For a two-column table the statistic reduces to
+    sum_outlets (k - c p)^2 / (c p (1 - p)), p = pooled share. Frames with p in {0, 1} get 0.
+    """
+    c = c[..., None]
+    p = k.sum(axis=-2, keepdims=True) / c.sum(axis=-2, keepdims=True)
+    var = c * p * (1 - p)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        terms = np.where(var > 0, (k - c * p) ** 2 / var, 0.0)
+    return np.asarray(terms.sum(axis=-2))
+
+
+def permutation_pvalues(
+    k: np.ndarray, c: np.ndarray, labels: np.ndarray, n_perm: int, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """Chi-square statistic and permutation p per frame, shuffling outlet labels across articles.
+
+    k: (articles, frames) frame counts; c: (articles,) content counts; labels: (articles,)
+    outlet index 0..R-1. Each outlet keeps its number of articles in every permutation.
+    """
+    n_out = int(labels.max()) + 1
+    onehot = np.eye(n_out)[labels]  # (articles, outlets)
+    observed = chi_square(onehot.T @ k, onehot.T @ c)  # (frames,)
+    tol = 1e-9 * np.maximum(1.0, observed)  # equal statistics computed in another order
+    exceed = np.zeros_like(observed)
+    data = np.column_stack([c, k])  # (articles, 1 + frames)
+    for start in range(0, n_perm, _PERM_CHUNK):
+        m = min(_PERM_CHUNK, n_perm - start)
+        perm = rng.permuted(np.tile(labels, (m, 1)), axis=1)  # (m, articles)
+        sums = np.stack([(perm == r).astype(float) @ data for r in range(n_out)], axis=1)
+        permuted = chi_square(sums[..., 1:], sums[..., 0])  # (m, frames)
+        exceed += (permuted >= observed - tol).sum(axis=0)
+    return observed, (1 + exceed) / (1 + n_perm)
+
+
+def bh_adjust(pvalues: Sequence[float] | np.ndarray) -> np.ndarray:
+    """Benjamini-Hochberg adjusted p-values (q), in the input order."""
+    p = np.asarray(pvalues, dtype=float)
+    order = np.argsort(p)
+    scaled = p[order] * p.size / np.arange(1, p.size + 1)
+    q = np.minimum.accumulate(scaled[::-1])[::-1]
+    out = np.empty_like(p)
+    out[order] = np.minimum(q, 1.0)
+    return out
+
+
+def js_divergence(p: Sequence[float], q: Sequence[float]) -> float:
+    """Jensen-Shannon divergence, base 2, in [0, 1] (scipy gives the distance: square it)."""
+    return float(jensenshannon(p, q, base=2) ** 2)
+
+
+# ---------------------------------------------------------------- the entry point
+
+
+@dataclass(frozen=True)
+class _Articles:
+    """Per-article counts, articles grouped by outlet in sorted order."""
+
+    outlet: np.ndarray  # (articles,) outlet index
+    sentences: np.ndarray  # (articles,)
+    content: np.ndarray  # (articles,)
+    frame: np.ndarray  # (articles, frames) content sentences carrying the frame
+    editorial: np.ndarray  # (articles, frames) ... of those, in the outlet's own voice
+    framed: np.ndarray  # (articles,) content sentences carrying at least one frame
+
+
+def _validate(tagged: Sequence[TaggedSentence], frames: Sequence[str]) -> None:
+    where = "tagged sentences"
+    if not frames or len(set(frames)) != len(frames) or NONE in frames:
+        raise InputError("frames", f"expected distinct frame names other than 'none', got {list(frames)}",
+                         fix="pass the frames of the label schema the model was trained with")
+    if not tagged:
+        raise InputError(where, "no tagged sentences to aggregate", fix="tag at least one article first")
+    seen: set[str] = set()
+    outlet_of: dict[str, str] = {}
+    known = set(frames)
+    for s in tagged:
+        place = f"{where} ({s.id})"
+        if s.id in seen:
+            raise InputError(place, "this sentence id appears twice", fix="each (doc_id, sent_idx) once")
+        seen.add(s.id)
+        if outlet_of.setdefault(s.doc_id, s.outlet) != s.outlet:
+            raise InputError(place, f"article {s.doc_id!r} has outlets {outlet_of[s.doc_id]!r} and {s.outlet!r}",
+                             fix="give every article one outlet (doc_ids must be unique across outlets)")
+        bad = [f for f in s.frames if f not in known]
+        if bad:
+            raise InputError(place, f"unknown frame(s) {bad}",
+                             fix=f"pass the frame names the model was trained with; given: {list(frames)}")
+        if not s.content:
+            if s.frames:
+                raise InputError(place, f"content is false but frames is {list(s.frames)}; boilerplate takes no frames")
+            continue
+        if s.attribution not in ATTRIBUTIONS:
+            raise InputError(place, f"attribution: expected 'attributed' or 'editorial' for a content sentence, "
+                                    f"got {s.attribution!r}")
+        missing = [f for f in s.frames if f not in s.frame_scores]
+        if missing:
+            raise InputError(place, f"frame_scores lacks the tagged frame(s) {missing}")
+
+
+def _count(tagged: Sequence[TaggedSentence], frames: Sequence[str], outlets: Sequence[str]) -> _Articles:
+    col = {f: j for j, f in enumerate(frames)}
+    docs: dict[str, list[TaggedSentence]] = defaultdict(list)
+    for s in tagged:
+        docs[s.doc_id].append(s)
+    index = {o: i for i, o in enumerate(outlets)}
+    doc_ids = sorted(docs, key=lambda d: (index[docs[d][0].outlet], d))
+    n, f = len(doc_ids), len(frames)
+    art = _Articles(np.zeros(n, int), np.zeros(n), np.zeros(n), np.zeros((n, f)), np.zeros((n, f)),
+                   np.zeros(n))
+    for a, d in enumerate(doc_ids):
+        art.outlet[a] = index[docs[d][0].outlet]
+        for s in docs[d]:
+            art.sentences[a] += 1
+            if not s.content:
+                continue
+            art.content[a] += 1
+            art.framed[a] += bool(s.frames)
+            for fr in s.frames:
+                art.frame[a, col[fr]] += 1
+                art.editorial[a, col[fr]] += s.attribution == "editorial"
+    return art
+
+
+def _outlet_rng(seed: int, outlet: str) -> np.random.Generator:
+    """One stream per outlet, so adding an outlet leaves the others' intervals unchanged."""
+    return np.random.default_rng([seed, 0, zlib.crc32(outlet.encode("utf-8"))])
+
+
+def _reading(low: float | None, high: float | None, degenerate: bool) -> Reading:
+    if low is None or high is None or degenerate:
+        return "n/a"
+    return "adopts" if low > 0.5 else "reports" if high < 0.5 else "mixed"
+
+
+def _per_outlet(
+    name: str, art: _Articles, rows: np.ndarray, frames: Sequence[str], settings: Settings
+) -> tuple[OutletStats, list[FrameShare], list[VoiceSplit]]:
+    n_sent, n_content = int(art.sentences[rows].sum()), int(art.content[rows].sum())
+    units = rows[art.content[rows] > 0]  # articles without content sentences add nothing to a share
+    caveats = []
+    if n_content < settings.min_content:
+        caveats.append(f"fewer than {settings.min_content} content sentences ({n_content})")
+    if len(units) < settings.min_articles:
+        caveats.append(f"fewer than {settings.min_articles} articles with content ({len(units)})")
+    outlet = OutletStats(name, len(rows), len(units), n_sent, n_content,
+                         (n_sent - n_content) / n_sent, tuple(caveats))
+    k, e = art.frame[units].sum(axis=0), art.editorial[units].sum(axis=0)
+    if len(units):
+        w = bootstrap_weights(len(units), settings.n_boot, _outlet_rng(settings.seed, name))
+        c_b, k_b, e_b = w @ art.content[units], w @ art.frame[units], w @ art.editorial[units]
+        share_b = k_b / c_b[:, None]  # (n_boot, frames); every unit has content, so c_b > 0
+        with np.errstate(divide="ignore", invalid="ignore"):
+            edit_b = np.where(k_b > 0, e_b / k_b, np.nan)  # (n_boot, frames)
+    shares, voices = [], []
+    for j, fr in enumerate(frames):
+        low = high = share = None
+        if n_content:
+            share = float(k[j] / n_content)
+            low, high = percentile_interval(share_b[:, j], settings.ci_level)
+        shares.append(FrameShare(name, fr, n_content, int(k[j]), share, low, high, len(units) < 2))
+        ed, vlow, vhigh, valid = None, None, None, 0
+        if k[j] > 0:
+            draws = edit_b[~np.isnan(edit_b[:, j]), j]
+            ed, valid = float(e[j] / k[j]), int(draws.size)
+            vlow, vhigh = percentile_interval(draws, settings.ci_level)
+        with_frame = int((art.frame[units, j] > 0).sum())
+        voices.append(VoiceSplit(name, fr, int(k[j]), int(e[j]), int(k[j] - e[j]), ed, vlow, vhigh,
+                                 valid, with_frame < 2, _reading(vlow, vhigh, with_frame < 2)))
+    return outlet, shares, voices
+
+
+def _tests(art: _Articles, frames: Sequence[str], settings: Settings) -> list[FrameTest]:
+    keep = art.content > 0
+    present = np.unique(art.outlet[keep])  # outlets with content sentences
+    labels = np.searchsorted(present, art.outlet[keep])
+    k, c = art.frame[keep], art.content[keep]
+    n_content, n_frame = int(c.sum()), k.sum(axis=0)
+    method = f"permutation over articles ({settings.n_perm} permutations), chi-square statistic"
+    if len(present) < 2:
+        return [FrameTest(f, len(present), n_content, int(n_frame[j]), None, None, None, None, None, None,
+                          method, "needs at least two outlets with content sentences")
+                for j, f in enumerate(frames)]
+    rng = np.random.default_rng([settings.seed, 1])
+    stat, p = permutation_pvalues(k, c, labels, settings.n_perm, rng)
+    defined = (n_frame > 0) & (n_frame < n_content)
+    q = np.full(len(frames), np.nan)
+    if defined.any():
+        q[defined] = bh_adjust(p[defined])
+    onehot = np.eye(len(present))[labels]
+    k_o, c_o = onehot.T @ k, onehot.T @ c  # (outlets, frames), (outlets,)
+    out = []
+    for j, f in enumerate(frames):
+        if not defined[j]:
+            out.append(FrameTest(f, len(present), n_content, int(n_frame[j]), None, None, None, None, None, None,
+                                 method, "frame never or always present: no test"))
+            continue
+        table = np.column_stack([k_o[:, j], c_o - k_o[:, j]])
+        expected = stats.contingency.expected_freq(table)
+        chi2_p, dof, note, how = None, None, "some expected counts < 5: chi-square p not shown", method
+        if (expected >= 5).all():
+            res = stats.chi2_contingency(table, correction=False)
+            chi2_p, dof, note, how = float(res.pvalue), int(res.dof), "", method + "; chi-square test over sentences"
+        v = float(np.sqrt(stat[j] / (n_content * (min(table.shape) - 1))))
+        out.append(FrameTest(f, len(present), n_content, int(n_frame[j]), float(stat[j]), float(p[j]),
+                             float(q[j]), v, chi2_p, dof, how, note))
+    return out
+
+
+def _divergence(art: _Articles, outlets: Sequence[str], frames: Sequence[str]) -> Divergence:
+    profiles: list[tuple[float, ...] | None] = []
+    for i in range(len(outlets)):
+        rows = art.outlet == i
+        counts = np.append(art.frame[rows].sum(axis=0), 0.0)
+        content = art.content[rows].sum()
+        counts[-1] = content - art.framed[rows].sum()  # content sentences with no frame
+        profiles.append(tuple(float(x) for x in counts / counts.sum()) if content else None)
+    n = len(outlets)
+    jsd: list[list[float | None]] = [[None] * n for _ in range(n)]
+    for i in range(n):
+        for j in range(i, n):
+            pi, pj = profiles[i], profiles[j]
+            if pi is not None and pj is not None:
+                jsd[i][j] = jsd[j][i] = 0.0 if i == j else js_divergence(pi, pj)
+    return Divergence(tuple(outlets), (*frames, NONE), tuple(profiles), tuple(tuple(r) for r in jsd))
+
+
+def _evidence(tagged: Sequence[TaggedSentence], outlets: Sequence[str], frames: Sequence[str]) -> list[Evidence]:
+    out = []
+    for o in outlets:
+        for f in frames:
+            hits = [s for s in tagged if s.outlet == o and s.content and f in s.frames]
+            hits.sort(key=lambda s: (-s.frame_scores[f], s.doc_id, s.sent_idx))
+            out += [Evidence(o, f, r, s.id, float(s.frame_scores[f]), s.attribution, s.text)
+                    for r, s in enumerate(hits[:N_EVIDENCE], 1)]
+    return out
+
+
+def summarize(
+    tagged: Sequence[TaggedSentence],
+    frames: Sequence[str],
+    *,
+    n_boot: int = 2000,
+    n_perm: int = 5000,
+    seed: int = 0,
+    min_content: int = 30,
+) -> Summary:
+    """All per-outlet tables of the framing report, from the tagger's output.
+
+    ``frames`` are the schema's frame names, in the order the tables show them. ``seed`` fixes
+    every resample: outlet o's bootstrap uses stream (seed, o), the tests stream (seed, 1).
+    """
+    for name, value, least in (("n_boot", n_boot, 1), ("n_perm", n_perm, 1), ("seed", seed, 0),
+                               ("min_content", min_content, 0)):
+        if not isinstance(value, int) or isinstance(value, bool) or value < least:
+            raise InputError(name, f"expected an integer >= {least}, got {value!r}")
+    _validate(tagged, frames)
+    frames = tuple(frames)
+    settings = Settings(n_boot, n_perm, seed, min_content)
+    outlets = tuple(sorted({s.outlet for s in tagged}))
+    art = _count(tagged, frames, outlets)
+    stats_, shares, voices = [], [], []
+    for i, o in enumerate(outlets):
+        os_, sh, vo = _per_outlet(o, art, np.flatnonzero(art.outlet == i), frames, settings)
+        stats_.append(os_)
+        shares += sh
+        voices += vo
+    return Summary(frames, outlets, settings, tuple(stats_), tuple(shares), tuple(voices),
+                   tuple(_tests(art, frames, settings)), _divergence(art, outlets, frames),
+                   tuple(_evidence(tagged, outlets, frames)))

@@ -1,0 +1,183 @@
+"""Experiment configs: one small YAML per experiment, loaded once into frozen dataclasses.
+
+Validation is strict: an unknown key, a wrong type or an unknown choice is an ``InputError``
+naming the file and the dotted key, e.g.
+``experiments/frames.yaml: model.learning_rate: expected a number, got 'fast'``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+
+from framing.errors import InputError
+from framing.tagger import TaggerSettings
+
+ModelKind = Literal["transformer", "tfidf", "zeroshot"]
+EvalName = Literal["seeds", "pool_cv", "gum", "newssd"]
+NAMED_DATA = ("pool", "seeds", "synthetic")
+
+
+@dataclass(frozen=True)
+class ModelConfig(TaggerSettings):
+    """Which tagger, and its settings: every ``TaggerSettings`` field but ``seed`` (see train.seeds)."""
+
+    kind: ModelKind = "transformer"
+    schema: str | None = None  # a schema YAML; None = the codebook's three frames
+
+    def tagger_settings(self, seed: int) -> dict[str, Any]:
+        names = {f.name for f in fields(TaggerSettings)}
+        return {**{k: v for k, v in dataclasses.asdict(self).items() if k in names}, "seed": seed}
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    data: tuple[str, ...] = ("pool", "synthetic")  # named sets or labeled JSONL paths
+    seeds: tuple[int, ...] = (0, 1, 2)
+
+
+@dataclass(frozen=True)
+class EvaluateConfig:
+    sets: tuple[EvalName, ...] = ("seeds",)
+    cv_folds: int = 5
+    cv_seed: int = 0
+
+
+@dataclass(frozen=True)
+class ExperimentConfig:
+    name: str
+    description: str = ""
+    model: ModelConfig = field(default_factory=ModelConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
+    evaluate: EvaluateConfig = field(default_factory=EvaluateConfig)
+    ship: bool = False  # copy the first seed's model into models/<name>/<run>/model
+
+    def to_dict(self) -> dict[str, Any]:
+        return _plain(dataclasses.asdict(self))
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _describe(tp: Any) -> str:
+    origin = typing.get_origin(tp)
+    if origin is Literal:
+        return "one of " + ", ".join(repr(a) for a in typing.get_args(tp))
+    if origin is tuple:
+        return f"a list of {_describe(typing.get_args(tp)[0])}"
+    if origin in (typing.Union, types.UnionType):
+        return " or ".join(_describe(a) for a in typing.get_args(tp))
+    return {int: "an integer", float: "a number", str: "a string", bool: "true or false", type(None): "null"}.get(
+        tp, getattr(tp, "__name__", str(tp))
+    )
+
+
+def _coerce(value: Any, tp: Any, where: str | Path, key: str) -> Any:
+    origin = typing.get_origin(tp)
+    fail = InputError(where, f"{key}: expected {_describe(tp)}, got {value!r}")
+    if dataclasses.is_dataclass(tp):
+        return _build(tp, value, where, key)
+    if origin in (typing.Union, types.UnionType):
+        for option in typing.get_args(tp):
+            try:
+                return _coerce(value, option, where, key)
+            except InputError:
+                continue
+        raise fail
+    if origin is Literal:
+        if value in typing.get_args(tp):
+            return value
+        raise fail
+    if origin is tuple:
+        if not isinstance(value, list):
+            raise fail
+        item = typing.get_args(tp)[0]
+        return tuple(_coerce(v, item, where, f"{key}[{i}]") for i, v in enumerate(value))
+    if tp is type(None):
+        if value is None:
+            return None
+        raise fail
+    if tp is bool:
+        if isinstance(value, bool):
+            return value
+        raise fail
+    if tp is int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        raise fail
+    if tp is float:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return float(value)
+        raise fail
+    if tp is str:
+        if isinstance(value, str):
+            return value
+        raise fail
+    raise fail
+
+
+def _build(cls: Any, data: Any, where: str | Path, prefix: str) -> Any:
+    if not isinstance(data, dict):
+        raise InputError(where, f"{prefix or 'top level'}: expected a mapping, got {data!r}")
+    hints = typing.get_type_hints(cls)
+    known = {f.name: f for f in fields(cls)}
+    for key in data:
+        if key not in known:
+            dotted = f"{prefix}.{key}" if prefix else str(key)
+            raise InputError(where, f"{dotted}: unknown key", fix=f"valid keys here: {', '.join(known)}")
+    kwargs = {}
+    for name, value in data.items():
+        dotted = f"{prefix}.{name}" if prefix else name
+        kwargs[name] = _coerce(value, hints[name], where, dotted)
+    missing = [n for n, f in known.items() if n not in kwargs and f.default is dataclasses.MISSING
+               and f.default_factory is dataclasses.MISSING]  # type: ignore[misc]
+    if missing:
+        raise InputError(where, f"{prefix + '.' if prefix else ''}{missing[0]}: required key is missing")
+    return cls(**kwargs)
+
+
+def parse_config(data: Any, where: str | Path) -> ExperimentConfig:
+    config: ExperimentConfig = _build(ExperimentConfig, data, where, "")
+    for i, d in enumerate(config.train.data):
+        if d not in NAMED_DATA and not d.endswith(".jsonl"):
+            raise InputError(where, f"train.data[{i}]: expected one of {NAMED_DATA} or a .jsonl path, got {d!r}")
+    if "pool_cv" in config.evaluate.sets and "pool" not in config.train.data:
+        raise InputError(where, "evaluate.sets: pool_cv needs 'pool' in train.data", fix="add pool to train.data")
+    if "seeds" in config.evaluate.sets and "seeds" in config.train.data:
+        raise InputError(where, "evaluate.sets: scoring on seeds while training on them", fix="drop seeds from train.data")
+    if "seed" in (data.get("model") or {}):
+        raise InputError(where, "model.seed: unknown key", fix="seeds are listed in train.seeds")
+    if not config.train.seeds:
+        raise InputError(where, "train.seeds: expected at least one seed")
+    if config.evaluate.cv_folds < 2:
+        raise InputError(where, f"evaluate.cv_folds: expected an integer >= 2, got {config.evaluate.cv_folds}")
+    return config
+
+
+def load_config(path: str | Path) -> ExperimentConfig:
+    """Read and validate one experiment YAML (``yaml.safe_load`` only)."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError(path, "experiment config not found") from None
+    except UnicodeDecodeError:
+        raise InputError(path, "not UTF-8 text") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        line = getattr(getattr(exc, "problem_mark", None), "line", None)
+        raise InputError(path, f"not valid YAML: {getattr(exc, 'problem', exc)}",
+                         line=None if line is None else line + 1) from None
+    return parse_config(data, path)

@@ -1,0 +1,181 @@
+"""Experiments: one YAML in, one run folder out (``models/<name>/<run-id>/``).
+
+A run trains one tagger per seed on ``train.data`` and scores it on each ``evaluate.sets``
+set; ``pool_cv`` trains one more tagger per seed and fold, with the fold's outlets held
+out of training (leave-outlets-out: the judgement is on outlets never seen). The folder
+holds the resolved config, per-epoch and final metrics (per seed, mean and std) and the
+first seed's model. It is built in a hidden sibling folder and renamed into place, so no
+run is ever half-written or overwrites another.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import sys
+import tempfile
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable, Mapping, Sequence
+
+import numpy as np
+import yaml
+
+from framing.baselines import TfidfTagger, ZeroShotTagger
+from framing.config import ExperimentConfig, ModelConfig, load_config
+from framing.errors import InputError
+from framing.evaluate import HEADLINE, Metrics, score
+from framing.external import read_gum, read_newssd
+from framing.labels import outlet_folds, read_labels
+from framing.paths import shared_data_dir, synthetic_corpus_files
+from framing.schema import LabelSchema, load_schema
+from framing.tagger import FramingTagger, _apply
+from framing.types import LabeledSentence
+
+TAGGERS: dict[str, Callable[..., Any]] = {
+    "transformer": lambda schema, cfg, seed: FramingTagger(schema, progress=False, **cfg.tagger_settings(seed)),
+    "tfidf": lambda schema, cfg, seed: TfidfTagger(schema, seed=seed, dev_fraction=cfg.dev_fraction),
+    "zeroshot": lambda schema, cfg, seed: ZeroShotTagger(schema, encoder=cfg.encoder),
+}
+
+
+def load_named_data(name: str, schema: LabelSchema, shared: Path | None) -> list[LabeledSentence]:
+    """A named labeled set (pool, seeds, synthetic) or a labeled JSONL path."""
+    if name == "synthetic":
+        return [row for f in synthetic_corpus_files() for row in read_labels(f, schema)]
+    if name in ("pool", "seeds"):
+        if shared is None:
+            raise InputError("../shared/data", f"the '{name}' set needs ../shared/data beside the repository",
+                             fix="check out the repository next to shared/, or set FRAMING_SHARED_DATA")
+        return read_labels(shared / "labeled" / f"{name}.jsonl", schema)
+    return read_labels(Path(name), schema)
+
+
+def _evaluate(tagger: Any, gold: Sequence[LabeledSentence], frames: Sequence[str]) -> Metrics:
+    probs = tagger.predict_proba([r.as_sentence() for r in gold])
+    return score(gold, _apply(probs, tagger.thresholds_, frames), frames, probs)
+
+
+def _external(name: str, shared: Path) -> list[LabeledSentence]:
+    folder = shared / "external"
+    return read_gum(folder / "gum_wikinews") if name == "gum" else read_newssd(folder / "newssd_eng")
+
+
+def _mean_std(per_seed: list[dict[str, Any]]) -> dict[str, Any]:
+    keys = [k for k in per_seed[0] if isinstance(per_seed[0][k], float)]
+    return {
+        "mean": {k: round(float(np.mean([m[k] for m in per_seed])), 4) for k in keys},
+        "std": {k: round(float(np.std([m[k] for m in per_seed])), 4) for k in keys},
+    }
+
+
+def run_experiment(config_path: str | Path, models_dir: str | Path = "models", log: Any = sys.stderr) -> Path:
+    """Run one experiment YAML; returns its new run folder."""
+    config = load_config(config_path)
+    schema = load_schema(config.model.schema)
+    shared = shared_data_dir()
+    needs_shared = {"pool", "seeds"} & set(config.train.data) or {"seeds", "pool_cv", "gum", "newssd"} & set(config.evaluate.sets)
+    if needs_shared and shared is None:
+        raise InputError(config_path, "this experiment reads ../shared/data, which is not present",
+                         fix="check out the repository next to shared/, or set FRAMING_SHARED_DATA")
+    train_rows = [r for name in config.train.data for r in load_named_data(name, schema, shared)]
+    make = TAGGERS[config.model.kind]
+    started = time.time()
+    results: dict[str, Any] = {}
+    histories: dict[str, Any] = {}
+    first_model: Any = None
+
+    full_evals = [e for e in config.evaluate.sets if e != "pool_cv"]
+    if full_evals:
+        gold = {e: (load_named_data("seeds", schema, shared) if e == "seeds" else _external(e, shared)) for e in full_evals}  # type: ignore[arg-type]
+        per: dict[str, list[dict[str, Any]]] = {e: [] for e in full_evals}
+        for seed in config.train.seeds:
+            t0 = time.time()
+            tagger = make(schema, config.model, seed).fit(train_rows)
+            fit_s = time.time() - t0
+            histories[f"seed{seed}"] = getattr(tagger, "history_", [])
+            for e in full_evals:
+                m = _evaluate(tagger, gold[e], schema.frames)
+                per[e].append({**m.to_dict(), "seed": seed, "fit_seconds": round(fit_s, 1)})
+                print(f"[{config.name}] seed {seed} {e}: {m.headline()} (fit {fit_s:.0f}s)", file=log)
+            if first_model is None:
+                first_model = tagger
+        for e in full_evals:
+            results[e] = {"per_seed": per[e], **_mean_std(per[e])}
+
+    if "pool_cv" in config.evaluate.sets:
+        pool = load_named_data("pool", schema, shared)
+        pool_ids = {r.id for r in pool}
+        rest = [r for r in train_rows if r.id not in pool_ids]
+        folds = outlet_folds(pool, config.evaluate.cv_folds, config.evaluate.cv_seed)
+        per_cv: list[dict[str, Any]] = []
+        for seed in config.train.seeds:
+            gold_all: list[LabeledSentence] = []
+            probs_all: list[np.ndarray] = []
+            labels_all: list[Any] = []
+            fold_scores = []
+            t0 = time.time()
+            for k, held in enumerate(folds):
+                test = [r for r in pool if r.outlet in held]
+                tagger = make(schema, config.model, seed).fit(rest + [r for r in pool if r.outlet not in held])
+                probs = tagger.predict_proba([r.as_sentence() for r in test])
+                labels = _apply(probs, tagger.thresholds_, schema.frames)
+                fold_scores.append(score(test, labels, schema.frames).headline())
+                gold_all += test
+                probs_all.append(probs)
+                labels_all += labels
+                print(f"[{config.name}] seed {seed} pool_cv fold {k + 1}/{len(folds)}: {fold_scores[-1]}", file=log)
+            m = score(gold_all, labels_all, schema.frames, np.concatenate(probs_all))
+            per_cv.append({**m.to_dict(), "seed": seed, "folds": fold_scores, "fit_seconds": round(time.time() - t0, 1)})
+            print(f"[{config.name}] seed {seed} pool_cv (pooled over folds): {m.headline()}", file=log)
+        results["pool_cv"] = {"per_seed": per_cv, "folds": [sorted(f) for f in folds], **_mean_std(per_cv)}
+
+    return _write_run(config, config_path, models_dir, results, histories, first_model, time.time() - started,
+                      {"train_sentences": len(train_rows), "train_articles": len({r.doc_id for r in train_rows})})
+
+
+def _write_run(config: ExperimentConfig, config_path: str | Path, models_dir: str | Path, results: dict[str, Any],
+               histories: dict[str, Any], model: Any, seconds: float, data: Mapping[str, int]) -> Path:
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    digest = hashlib.sha256(json.dumps(config.to_dict(), sort_keys=True).encode()).hexdigest()[:6]
+    parent = Path(models_dir) / config.name
+    parent.mkdir(parents=True, exist_ok=True)
+    target = parent / f"{stamp}-{digest}"
+    while target.exists():  # two runs in one second: never overwrite
+        target = parent / f"{stamp}-{digest}-{os.urandom(2).hex()}"
+    tmp = Path(tempfile.mkdtemp(prefix=".partial-", dir=parent))
+    try:
+        header = f"# resolved from {config_path}; rerun: framing experiment run {config_path}\n"
+        (tmp / "config.yaml").write_text(header + yaml.safe_dump(config.to_dict(), sort_keys=False), encoding="utf-8")
+        summary = {"experiment": config.name, "seconds": round(seconds, 1), "data": dict(data), "results": results}
+        (tmp / "metrics.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")
+        (tmp / "history.json").write_text(json.dumps(histories, indent=2), encoding="utf-8")
+        if model is not None and hasattr(model, "save"):
+            model.save(tmp / "model")
+        tmp.rename(target)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return target
+
+
+def compare_runs(runs: Sequence[str | Path]) -> str:
+    """A side-by-side table (markdown) of the headline metrics, mean ± std over seeds."""
+    header = "| run | eval | " + " | ".join(HEADLINE) + " | seeds |"
+    lines = [header, "|" + "---|" * (len(HEADLINE) + 3)]
+    for run in runs:
+        path = Path(run) / "metrics.json"
+        if not path.is_file():
+            raise InputError(run, "not a run folder (no metrics.json)", fix="pass folders under models/<experiment>/")
+        summary = json.loads(path.read_text(encoding="utf-8"))
+        for name, res in summary["results"].items():
+            cells = []
+            for k in HEADLINE:
+                mean, std = res["mean"].get(k), res["std"].get(k)
+                cells.append("–" if mean is None else f"{mean:.3f} ± {std:.3f}")
+            label = f"{summary['experiment']} ({Path(run).name})"
+            lines.append(f"| {label} | {name} | " + " | ".join(cells) + f" | {len(res['per_seed'])} |")
+    return "\n".join(lines)

@@ -1,0 +1,145 @@
+"""The report's figures, drawn from a ``Summary``: each function returns a Figure, never saves.
+
+Figures are built on the Agg canvas directly (no pyplot), so drawing them changes no global
+matplotlib state and leaks no open figures. Colours are Okabe-Ito, safe for the common
+colour-vision deficiencies; outlets beyond eight repeat colours with a hatch.
+"""
+
+from __future__ import annotations
+
+import math
+import textwrap
+
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from framing.aggregate import Summary
+
+OKABE_ITO = ("#E69F00", "#56B4E9", "#009E73", "#0072B2", "#D55E00", "#CC79A7", "#F0E442", "#000000")
+EDITORIAL_COLOUR = "#0072B2"  # blue: the outlet's own voice
+ATTRIBUTED_COLOUR = "#E69F00"  # orange: quoted or reported
+HATCHES = ("", "//", "..", "xx")
+
+
+def _figure(width: float, height: float) -> Figure:
+    fig = Figure(figsize=(width, height), dpi=100, layout="constrained")
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def _label(name: str, width: int = 18) -> str:
+    """A frame or outlet name fit for an axis: underscores to spaces, wrapped."""
+    return "\n".join(textwrap.wrap(name.replace("_", " "), width)) or name
+
+
+def _outlet_label(summary: Summary, outlet: str) -> str:
+    return outlet + (" (caveat)" if summary.outlet(outlet).caveats else "")
+
+
+def _interval_note(summary: Summary) -> str:
+    s = summary.settings
+    return (f"{s.ci_level:.0%} percentile bootstrap intervals over articles "
+            f"({s.n_boot} resamples, seed {s.seed})")
+
+
+def frame_shares_figure(summary: Summary) -> Figure:
+    """Grouped bars: per frame, each outlet's share of content sentences carrying it, with CIs."""
+    frames, outlets = summary.frames, summary.outlets
+    fig = _figure(max(6.5, 1.0 + 0.45 * len(frames) * len(outlets) + 0.6 * len(frames)), 4.8)
+    ax = fig.add_subplot()
+    width = 0.8 / len(outlets)
+    x = np.arange(len(frames))
+    for i, outlet in enumerate(outlets):
+        rows = [summary.share(outlet, f) for f in frames]
+        heights = [r.share if r.share is not None else 0.0 for r in rows]
+        err = np.array([[r.share - r.ci_low, r.ci_high - r.share] if r.share is not None
+                        and r.ci_low is not None and r.ci_high is not None else [0.0, 0.0] for r in rows]).T
+        ax.bar(x - 0.4 + width * (i + 0.5), heights, width * 0.92, yerr=err, capsize=3,
+               color=OKABE_ITO[i % len(OKABE_ITO)], hatch=HATCHES[(i // len(OKABE_ITO)) % len(HATCHES)],
+               edgecolor="white", linewidth=0.5, error_kw={"elinewidth": 1.1, "ecolor": "#333333"},
+               label=_outlet_label(summary, outlet))
+    ax.set_xticks(x, [_label(f) for f in frames], fontsize=10)
+    ax.set_ylabel("share of content sentences", fontsize=10)
+    top = max([s.ci_high or 0.0 for s in summary.shares] + [s.share or 0.0 for s in summary.shares])
+    ax.set_ylim(0, min(1.0, top * 1.15 + 0.02))
+    ax.yaxis.set_major_formatter(lambda v, _: f"{v:.0%}")
+    ax.grid(axis="y", color="#dddddd", linewidth=0.6)
+    ax.set_axisbelow(True)
+    ax.spines[["top", "right"]].set_visible(False)
+    ax.legend(title="outlet", fontsize=9, title_fontsize=9, frameon=False,
+              loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    ax.set_title("Share of content sentences carrying each frame, by outlet\n"
+                 f"error bars: {_interval_note(summary)}\n"
+                 "(caveat): too few content sentences or articles for the interval to mean much",
+                 fontsize=10.5, loc="left")
+    return fig
+
+
+def voice_figure(summary: Summary) -> Figure:
+    """One panel per frame: each outlet's frame sentences split editorial vs attributed (100%)."""
+    frames, outlets = summary.frames, summary.outlets
+    ncols = min(3, len(frames))
+    nrows = math.ceil(len(frames) / ncols)
+    fig = _figure(max(6.5, ncols * (1.2 + 0.55 * len(outlets))), 1.0 + 3.4 * nrows)
+    axes = fig.subplots(nrows, ncols, squeeze=False, sharey=True)
+    x = np.arange(len(outlets))
+    for j, frame in enumerate(frames):
+        ax: Axes = axes[j // ncols][j % ncols]
+        rows = [summary.voice_split(o, frame) for o in outlets]
+        ed = np.array([r.editorial_share if r.editorial_share is not None else 0.0 for r in rows])
+        has = np.array([r.n_frame > 0 for r in rows])
+        ax.bar(x, np.where(has, ed, 0), 0.7, color=EDITORIAL_COLOUR, label="editorial (own voice)")
+        ax.bar(x, np.where(has, 1 - ed, 0), 0.7, bottom=ed, color=ATTRIBUTED_COLOUR,
+               label="attributed (quoted / reported)")
+        for xi, r in enumerate(rows):
+            if r.editorial_share is not None and r.ci_low is not None and r.ci_high is not None:
+                ax.errorbar(xi, r.editorial_share, yerr=[[r.editorial_share - r.ci_low], [r.ci_high - r.editorial_share]],
+                            color="black", capsize=3, linewidth=1.1)
+            ax.text(xi, 1.02, f"n={r.n_frame}" if r.n_frame else "none", ha="center", va="bottom", fontsize=8)
+        ax.axhline(0.5, color="#555555", linewidth=0.6, linestyle=":")
+        ax.set_xticks(x, [_label(_outlet_label(summary, o), 14) for o in outlets], fontsize=8.5,
+                      rotation=30 if len(outlets) > 3 else 0, ha="right" if len(outlets) > 3 else "center")
+        ax.set_ylim(0, 1.12)
+        ax.set_yticks([0, 0.25, 0.5, 0.75, 1.0], ["0%", "25%", "50%", "75%", "100%"])
+        ax.set_title(_label(frame, 30), fontsize=10)
+        ax.spines[["top", "right"]].set_visible(False)
+    for j in range(len(frames), nrows * ncols):
+        axes[j // ncols][j % ncols].set_visible(False)
+    axes[0][0].set_ylabel("share of the frame's sentences", fontsize=9)
+    handles, labels = axes[0][0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncols=2, fontsize=9, frameon=False)
+    fig.suptitle("Voice of the sentences carrying each frame: editorial (states it in own voice) "
+                 "vs attributed (only quotes it)\n"
+                 f"black bars: {_interval_note(summary)}, of the editorial share; n = sentences with the frame",
+                 fontsize=10.5, x=0.01, ha="left")
+    return fig
+
+
+def divergence_figure(summary: Summary) -> Figure:
+    """Heatmap of pairwise Jensen-Shannon divergence between outlets' frame profiles."""
+    div = summary.divergence
+    n = len(div.outlets)
+    values = np.array([[np.nan if v is None else v for v in row] for row in div.jsd], dtype=float)
+    fig = _figure(max(5.5, 2.5 + 0.95 * n), max(4.2, 1.8 + 0.8 * n))
+    ax = fig.add_subplot()
+    finite = values[np.isfinite(values)]
+    vmax = max(float(finite.max()) if finite.size else 0.0, 1e-3)
+    image = ax.imshow(np.ma.masked_invalid(values), cmap="cividis", vmin=0.0, vmax=vmax)
+    image.cmap.set_bad("#eeeeee")
+    for i in range(n):
+        for j in range(n):
+            v = values[i, j]
+            text = "n/a" if np.isnan(v) else f"{v:.3f}"
+            dark = not np.isnan(v) and v < 0.55 * vmax  # cividis is dark at the low end
+            ax.text(j, i, text, ha="center", va="center", fontsize=9, color="white" if dark else "black")
+    labels = [_label(_outlet_label(summary, o), 16) for o in div.outlets]
+    ax.set_xticks(range(n), labels, fontsize=9, rotation=30 if n > 3 else 0, ha="right" if n > 3 else "center")
+    ax.set_yticks(range(n), labels, fontsize=9)
+    bar = fig.colorbar(image, ax=ax, shrink=0.85)
+    bar.set_label("JS divergence (base 2)", fontsize=9)
+    fig.suptitle("Jensen-Shannon divergence (base 2) between outlets' frame profiles\n"
+                 f"profile: distribution of content sentences over {len(div.categories) - 1} frames + none\n"
+                 "0 = identical profiles, 1 = no overlap", fontsize=10.5, x=0.01, ha="left")
+    return fig

@@ -1,0 +1,26 @@
+"""Where things live: the shared real data (read at run time, never copied in), the
+project's synthetic corpus, and the model shipped with the package."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SYNTHETIC_DIR = REPO_ROOT / "corpus" / "synthetic"
+SHIPPED_MODEL_DIR = Path(__file__).resolve().parent / "default_model"
+
+
+def shared_data_dir() -> Path | None:
+    """``$FRAMING_SHARED_DATA``, else ``../shared/data`` beside the working directory or the repo."""
+    candidates = [os.environ.get("FRAMING_SHARED_DATA")]
+    candidates += [str(Path.cwd().parent / "shared" / "data"), str(REPO_ROOT.parent / "shared" / "data")]
+    for c in candidates:
+        if c and (Path(c) / "labeled").is_dir():
+            return Path(c)
+    return None
+
+
+def synthetic_corpus_files() -> list[Path]:
+    """The project's own labeled training corpus (``corpus/synthetic/*.jsonl``)."""
+    return sorted(SYNTHETIC_DIR.glob("*.jsonl"))

