@@ -313,6 +313,8 @@ def _validate(tagged: Sequence[TaggedSentence], frames: Sequence[str]) -> None:
             raise InputError(place, f"article {s.doc_id!r} has outlets {outlet_of[s.doc_id]!r} and {s.outlet!r}",
                              fix="give every article one outlet (doc_ids must be unique across outlets)")
         bad = [f for f in s.frames if f not in known]
+        if len(set(s.frames)) != len(s.frames):
+            raise InputError(place, f"frames lists a frame twice: {list(s.frames)}")
         if bad:
             raise InputError(place, f"unknown frame(s) {bad}",
                              fix=f"pass the frame names the model was trained with; given: {list(frames)}")
@@ -456,13 +458,17 @@ def _divergence(art: _Articles, outlets: Sequence[str], frames: Sequence[str]) -
 
 
 def _evidence(tagged: Sequence[TaggedSentence], outlets: Sequence[str], frames: Sequence[str]) -> list[Evidence]:
+    hits: dict[tuple[str, str], list[TaggedSentence]] = defaultdict(list)
+    for s in tagged:
+        if s.content:
+            for f in s.frames:
+                hits[s.outlet, f].append(s)
     out = []
     for o in outlets:
         for f in frames:
-            hits = [s for s in tagged if s.outlet == o and s.content and f in s.frames]
-            hits.sort(key=lambda s: (-s.frame_scores[f], s.doc_id, s.sent_idx))
+            top = sorted(hits[o, f], key=lambda s: (-s.frame_scores[f], s.doc_id, s.sent_idx))[:N_EVIDENCE]
             out += [Evidence(o, f, r, s.id, float(s.frame_scores[f]), s.attribution, s.text)
-                    for r, s in enumerate(hits[:N_EVIDENCE], 1)]
+                    for r, s in enumerate(top, 1)]
     return out
 
 

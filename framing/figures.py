@@ -11,6 +11,7 @@ import math
 import textwrap
 
 import numpy as np
+from matplotlib import colormaps
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
@@ -47,7 +48,7 @@ def _interval_note(summary: Summary) -> str:
 def frame_shares_figure(summary: Summary) -> Figure:
     """Grouped bars: per frame, each outlet's share of content sentences carrying it, with CIs."""
     frames, outlets = summary.frames, summary.outlets
-    fig = _figure(max(6.5, 1.0 + 0.45 * len(frames) * len(outlets) + 0.6 * len(frames)), 4.8)
+    fig = _figure(min(16.0, max(6.5, 1.0 + 0.45 * len(frames) * len(outlets) + 0.6 * len(frames))), 4.8)
     ax = fig.add_subplot()
     width = 0.8 / len(outlets)
     x = np.arange(len(frames))
@@ -126,8 +127,8 @@ def divergence_figure(summary: Summary) -> Figure:
     ax = fig.add_subplot()
     finite = values[np.isfinite(values)]
     vmax = max(float(finite.max()) if finite.size else 0.0, 1e-3)
-    image = ax.imshow(np.ma.masked_invalid(values), cmap="cividis", vmin=0.0, vmax=vmax)
-    image.cmap.set_bad("#eeeeee")
+    cmap = colormaps["cividis"].with_extremes(bad="#eeeeee")  # n/a cells in light grey
+    image = ax.imshow(np.ma.masked_invalid(values), cmap=cmap, vmin=0.0, vmax=vmax)
     for i in range(n):
         for j in range(n):
             v = values[i, j]

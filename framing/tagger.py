@@ -175,7 +175,7 @@ class FramingTagger:
                 torch.nn.utils.clip_grad_norm_(enc_params + head_params, 1.0)
                 optimizer.step()
                 scheduler.step()
-                running += float(loss) * len(batch)
+                running += float(loss.detach()) * len(batch)
                 seen += len(batch)
                 bar.set_postfix(loss=f"{running / seen:.4f}")
             record: dict[str, Any] = {"epoch": epoch, "train_loss": running / max(seen, 1)}

@@ -227,6 +227,7 @@ def test_to_dict_is_json_and_round_trips():
     ([ts("d1", "A", 0), ts("d1", "A", 0)], "appears twice"),
     ([ts("d1", "A", 0), ts("d1", "B", 1)], "has outlets"),
     ([ts("d1", "A", 0, voice=None)], "attribution"),
+    ([ts("d1", "A", 0, ("alpha", "alpha"))], "twice"),
     ([], "no tagged sentences"),
 ])
 def test_bad_input_is_an_input_error(tagged, message):

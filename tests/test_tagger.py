@@ -1,0 +1,87 @@
+"""The tagger's contract: fit returns self, save/load round-trips predictions, context matters."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from framing.model import encode_with_context, load_tokenizer
+from framing.tagger import FramingTagger
+from tests.conftest import make_labeled
+
+
+def test_fit_returns_self_and_sets_learned_state(tiny_encoder, schema):
+    tagger = FramingTagger(schema, encoder=tiny_encoder, epochs=1, train_layers=1, bf16=False,
+                           dev_fraction=0.0, progress=False)
+    assert not hasattr(tagger, "net_")
+    assert tagger.fit(make_labeled(2)) is tagger
+    assert tagger.model_id_.startswith("framing-minilm@")
+    assert len(tagger.history_) == 1
+
+
+def test_save_then_load_gives_identical_predictions(tiny_tagger, tmp_path):
+    sentences = [r.as_sentence() for r in make_labeled(3)]
+    before = tiny_tagger.predict_proba(sentences)
+    folder = tiny_tagger.save(tmp_path / "model")
+    loaded = FramingTagger.load(folder, progress=False)
+    np.testing.assert_allclose(loaded.predict_proba(sentences), before, atol=1e-6)
+    assert loaded.model_id_ == tiny_tagger.model_id_
+    assert [t.frames for t in loaded.predict(sentences)] == [t.frames for t in tiny_tagger.predict(sentences)]
+
+
+def test_saved_weights_are_safetensors_with_schema_and_settings(tiny_tagger, tmp_path):
+    folder = tiny_tagger.save(tmp_path / "model")
+    assert sorted(p.name for p in folder.iterdir()) == ["schema.json", "tagger.json", "weights.safetensors"]
+    assert json.loads((folder / "schema.json").read_text())["frames"].keys() == set(tiny_tagger.schema.frames)
+    assert not list(folder.glob("*.bin")) and not list(folder.glob("*.pt"))
+
+
+def test_save_never_overwrites_an_existing_model(tiny_tagger, tmp_path):
+    folder = tiny_tagger.save(tmp_path / "model")
+    with pytest.raises(FileExistsError):
+        tiny_tagger.save(folder)
+
+
+def test_load_rejects_tampered_weights(tiny_tagger, tmp_path):
+    folder = tiny_tagger.save(tmp_path / "model")
+    data = bytearray((folder / "weights.safetensors").read_bytes())
+    data[-1] ^= 0xFF
+    (folder / "weights.safetensors").write_bytes(bytes(data))
+    with pytest.raises(ValueError, match="sha256"):
+        FramingTagger.load(folder)
+
+
+def test_predictions_do_not_depend_on_input_order(tiny_tagger):
+    sentences = [r.as_sentence() for r in make_labeled(2)]
+    forward = tiny_tagger.predict_proba(sentences)
+    backward = tiny_tagger.predict_proba(sentences[::-1])[::-1]
+    np.testing.assert_allclose(forward, backward, atol=1e-5)
+
+
+def test_neighbours_enter_the_input_only_with_context(tiny_encoder):
+    tokenizer = load_tokenizer(tiny_encoder)
+    doc = [["He said the deal was fair.", "And our region will be safer because of it."]]
+    with_ctx = encode_with_context(tokenizer, doc, context=1, max_target=64, max_neighbour=24)[0][1]
+    without = encode_with_context(tokenizer, doc, context=0, max_target=64, max_neighbour=24)[0][1]
+    assert len(with_ctx.input_ids) > len(without.input_ids)
+    assert without.token_type_ids == tuple([0] * len(without.input_ids))
+    assert 1 in with_ctx.token_type_ids and with_ctx.n_target == without.n_target
+
+
+def test_boilerplate_gets_no_frames_or_voice(tiny_tagger):
+    tagged = tiny_tagger.predict([r.as_sentence() for r in make_labeled(2)])
+    for t in tagged:
+        if not t.content:
+            assert t.frames == () and t.attribution is None
+        else:
+            assert t.attribution in ("attributed", "editorial")
+
+
+def test_refit_starts_from_scratch(tiny_encoder, schema):
+    kwargs = dict(encoder=tiny_encoder, epochs=1, train_layers=1, bf16=False, dev_fraction=0.0, progress=False)
+    a = FramingTagger(schema, **kwargs).fit(make_labeled(2))
+    first = a.weights_sha256_
+    a.fit(make_labeled(2))
+    assert a.weights_sha256_ == first  # same data, same seed, fresh start: same weights
