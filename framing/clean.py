@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import html
+from html.entities import html5
 import re
 import unicodedata
 
@@ -32,7 +33,7 @@ def clean_text(text: str) -> str:
     """
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if "&" in text:
-        text = _ENTITY.sub(lambda m: html.unescape(m.group(0)), text)
+        text = _ENTITY.sub(_unescape, text)
     text = unicodedata.normalize("NFC", text).translate(_TABLE)
     text = "".join(
         " " if unicodedata.category(c) == "Zs" else c
@@ -41,6 +42,12 @@ def clean_text(text: str) -> str:
     )
     lines = [re.sub(r" {2,}", " ", line).strip() for line in text.split("\n")]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
+def _unescape(match: re.Match[str]) -> str:
+    """One complete entity (``&amp;``, ``&#8217;``); ``&notanentity;`` stays as written."""
+    entity = match.group(0)
+    return html.unescape(entity) if entity[1] == "#" or entity[1:] in html5 else entity
 
 
 def clean_article(article: Article) -> Article:

@@ -100,8 +100,9 @@ def voice_figure(summary: Summary) -> Figure:
                             color="black", capsize=3, linewidth=1.1)
             ax.text(xi, 1.02, f"n={r.n_frame}" if r.n_frame else "none", ha="center", va="bottom", fontsize=8)
         ax.axhline(0.5, color="#555555", linewidth=0.6, linestyle=":")
-        ax.set_xticks(x, [_label(_outlet_label(summary, o), 14) for o in outlets], fontsize=8.5,
-                      rotation=30 if len(outlets) > 3 else 0, ha="right" if len(outlets) > 3 else "center")
+        rotate = len(outlets) > 3  # rotated names need no wrapping
+        ax.set_xticks(x, [_label(_outlet_label(summary, o), 60 if rotate else 14) for o in outlets], fontsize=8.5,
+                      rotation=30 if rotate else 0, ha="right" if rotate else "center", rotation_mode="anchor")
         ax.set_ylim(0, 1.12)
         ax.set_yticks([0, 0.25, 0.5, 0.75, 1.0], ["0%", "25%", "50%", "75%", "100%"])
         ax.set_title(_label(frame, 30), fontsize=10)
@@ -142,5 +143,6 @@ def divergence_figure(summary: Summary) -> Figure:
     bar.set_label("JS divergence (base 2)", fontsize=9)
     fig.suptitle("Jensen-Shannon divergence (base 2) between outlets' frame profiles\n"
                  f"profile: distribution of content sentences over {len(div.categories) - 1} frames + none\n"
-                 "0 = identical profiles, 1 = no overlap", fontsize=10.5, x=0.01, ha="left")
+                 "0 = identical profiles, 1 = no overlap; colours run from 0 to the largest value shown",
+                 fontsize=10.5, x=0.01, ha="left")
     return fig

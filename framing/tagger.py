@@ -244,7 +244,8 @@ class FramingTagger:
                 state[name] = tensor.detach().float().contiguous()
             elif any(name.startswith(p) for p in prefixes):
                 state[name] = tensor.detach().half().contiguous()
-        return save_safetensors(state, metadata={"format": "pt", "framing": __version__})
+        # no metadata: safetensors writes its metadata map in no fixed order, which would change the hash
+        return save_safetensors(state)
 
     def save(self, directory: str | Path) -> Path:
         """Write the model into a new folder (never over an existing one), atomically."""
