@@ -18,6 +18,7 @@ from typing import Sequence
 
 import torch
 from torch import nn
+from transformers.masking_utils import create_bidirectional_mask
 from transformers.utils import logging as hf_logging
 from transformers import AutoConfig, AutoModel, AutoTokenizer, PreTrainedTokenizerBase
 
@@ -138,6 +139,25 @@ class FramingNet(nn.Module):
         states = self.encoder(
             input_ids=input_ids, token_type_ids=token_type_ids, attention_mask=attention_mask
         ).last_hidden_state  # (batch, seq, hidden)
+        return self.pool_and_classify(states, attention_mask, target_mask)
+
+    def lower(self, input_ids: torch.Tensor, token_type_ids: torch.Tensor, attention_mask: torch.Tensor,
+              n_layers: int) -> torch.Tensor:
+        """Hidden states after the first ``n_layers`` layers: (batch, seq, hidden). Frozen
+        layers are run once and cached, so training pays only for the layers it updates."""
+        out = self.encoder(input_ids=input_ids, token_type_ids=token_type_ids, attention_mask=attention_mask,
+                           output_hidden_states=True)
+        return out.hidden_states[n_layers]  # index 0 is the embeddings
+
+    def upper(self, states: torch.Tensor, attention_mask: torch.Tensor, target_mask: torch.Tensor,
+              n_layers: int) -> torch.Tensor:
+        """The rest of ``forward`` from cached ``lower`` states: layers ``n_layers..`` and the heads."""
+        mask = create_bidirectional_mask(config=self.encoder.config, inputs_embeds=states, attention_mask=attention_mask)
+        for layer in self.encoder.encoder.layer[n_layers:]:
+            states = layer(states, mask)
+        return self.pool_and_classify(states, attention_mask, target_mask)
+
+    def pool_and_classify(self, states: torch.Tensor, attention_mask: torch.Tensor, target_mask: torch.Tensor) -> torch.Tensor:
         weights = target_mask.unsqueeze(-1).to(states.dtype)  # (batch, seq, 1)
         target = (states * weights).sum(1) / weights.sum(1).clamp(min=1.0)  # (batch, hidden)
         context = attention_mask.unsqueeze(-1).to(states.dtype) - weights  # neighbour tokens only
@@ -147,8 +167,15 @@ class FramingNet(nn.Module):
 
 
 def trainable_prefixes(encoder: nn.Module, train_layers: int) -> list[str]:
-    """Parameter-name prefixes of the top ``train_layers`` transformer layers (all when larger)."""
+    """Parameter-name prefixes of the top ``train_layers`` transformer layers.
+
+    Embeddings are never trained: they are most of the encoder's size and, on a few thousand
+    sentences, fine-tuning them buys nothing but a larger model folder.
+    """
     n_layers = int(encoder.config.num_hidden_layers)
-    if train_layers >= n_layers:
-        return ["encoder."]
-    return [f"encoder.encoder.layer.{i}." for i in range(n_layers - train_layers, n_layers)]
+    return [f"encoder.encoder.layer.{i}." for i in range(max(0, n_layers - train_layers), n_layers)]
+
+
+def frozen_layers(encoder: nn.Module, train_layers: int) -> int:
+    """How many bottom layers stay frozen (and can be cached during training)."""
+    return max(0, int(encoder.config.num_hidden_layers) - train_layers)

@@ -37,6 +37,7 @@ from framing.model import (
     FramingNet,
     collate,
     encode_with_context,
+    frozen_layers,
     load_encoder,
     load_tokenizer,
     trainable_prefixes,
@@ -86,6 +87,7 @@ class _Example:
     targets: list[float]  # content, attributed, frames...
     mask: list[float]  # which targets count in the loss
     weight: float
+    states: torch.Tensor | None = None  # (seq, hidden) output of the frozen layers, cached
 
 
 class FramingTagger:
@@ -157,6 +159,9 @@ class FramingTagger:
         scheduler = get_linear_schedule_with_warmup(optimizer, int(s.warmup * total), total)
         rng = random.Random(s.seed)
         loss_fn = torch.nn.BCEWithLogitsLoss(reduction="none")
+        frozen = frozen_layers(net.encoder, s.train_layers)
+        if frozen:
+            _cache_frozen_states(net, examples, frozen)
         for epoch in range(1, s.epochs + 1):
             net.train()
             batches = _length_bucketed_batches(examples, s.batch_size, rng)
@@ -167,7 +172,11 @@ class FramingTagger:
                 targets = torch.tensor([e.targets for e in batch])
                 mask = torch.tensor([e.mask for e in batch]) * torch.tensor([e.weight for e in batch]).unsqueeze(1)
                 with torch.autocast("cpu", dtype=torch.bfloat16, enabled=s.bf16):
-                    logits = net(**inputs)
+                    if frozen:
+                        states = torch.nn.utils.rnn.pad_sequence([e.states for e in batch], batch_first=True)  # type: ignore[misc]
+                        logits = net.upper(states, inputs["attention_mask"], inputs["target_mask"], frozen)
+                    else:
+                        logits = net(**inputs)
                 losses = loss_fn(logits.float(), targets) * mask  # (batch, 2 + n_frames)
                 loss = losses.sum() / mask.sum().clamp(min=1.0)
                 optimizer.zero_grad(set_to_none=True)
@@ -185,6 +194,8 @@ class FramingTagger:
             self.history_.append(record)
             if self.progress:
                 print(f"epoch {epoch}: {json.dumps(record)}", file=sys.stderr)
+        for e in examples:
+            e.states = None  # free the cache
 
     # ---------------------------------------------------------------- inference
     def predict_proba(self, sentences: Sequence[Sentence], batch_size: int = 64) -> np.ndarray:
@@ -346,6 +357,19 @@ def _split_real_and_synthetic(
         else:
             train += part
     return train, dev
+
+
+def _cache_frozen_states(net: FramingNet, examples: list[_Example], frozen: int, batch_size: int = 64) -> None:
+    """Run the frozen bottom layers once (eval mode, fp32) and keep each example's states."""
+    net.eval()
+    order = sorted(examples, key=lambda e: len(e.encoded.input_ids))
+    with torch.no_grad():
+        for start in range(0, len(order), batch_size):
+            chunk = order[start : start + batch_size]
+            inputs = collate([e.encoded for e in chunk])
+            states = net.lower(inputs["input_ids"], inputs["token_type_ids"], inputs["attention_mask"], frozen)
+            for e, row in zip(chunk, states):
+                e.states = row[: len(e.encoded.input_ids)].clone()
 
 
 def _round_to_storage_precision(net: FramingNet, prefixes: list[str]) -> None:
