@@ -78,7 +78,7 @@ def score(
     per_label["boilerplate"] = _prf(g_boiler, p_boiler)
     confusion["boilerplate"] = confusion_matrix(g_boiler, p_boiler, labels=[0, 1]).tolist()
 
-    content = np.flatnonzero(g_boiler == 0)
+    content = [int(i) for i in np.flatnonzero(g_boiler == 0)]
     frame_f1 = []
     for frame in [*frames, "none"]:
         if frame == "none":

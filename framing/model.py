@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Sequence
 
 import torch
 from torch import nn
@@ -46,7 +46,7 @@ def load_tokenizer(encoder: str) -> PreTrainedTokenizerBase:
     return AutoTokenizer.from_pretrained(str(resolve_encoder(encoder)), local_files_only=True)
 
 
-def load_encoder(encoder: str, *, pretrained: bool = True) -> nn.Module:
+def load_encoder(encoder: str, *, pretrained: bool = True) -> Any:
     folder = str(resolve_encoder(encoder))
     hf_logging.disable_progress_bar()  # no "Loading weights" bar on every load
     if pretrained:
@@ -121,9 +121,9 @@ def collate(batch: Sequence[Encoded]) -> dict[str, torch.Tensor]:
 class FramingNet(nn.Module):
     """Encoder plus three heads; outputs logits (batch, 2 + n_frames): content, voice, frames."""
 
-    def __init__(self, encoder: nn.Module, n_frames: int, dropout: float = 0.1) -> None:
+    def __init__(self, encoder: Any, n_frames: int, dropout: float = 0.1) -> None:
         super().__init__()
-        self.encoder = encoder
+        self.encoder: Any = encoder  # a transformers BertModel
         hidden = int(encoder.config.hidden_size)
         self.dropout = nn.Dropout(dropout)
         # column 0: content, column 1: attributed, columns 2..: one per frame
@@ -166,7 +166,7 @@ class FramingNet(nn.Module):
         return self.heads(self.dropout(pooled))  # (batch, 2 + n_frames) logits; sigmoid per column
 
 
-def trainable_prefixes(encoder: nn.Module, train_layers: int) -> list[str]:
+def trainable_prefixes(encoder: Any, train_layers: int) -> list[str]:
     """Parameter-name prefixes of the top ``train_layers`` transformer layers.
 
     Embeddings are never trained: they are most of the encoder's size and, on a few thousand
@@ -176,6 +176,6 @@ def trainable_prefixes(encoder: nn.Module, train_layers: int) -> list[str]:
     return [f"encoder.encoder.layer.{i}." for i in range(max(0, n_layers - train_layers), n_layers)]
 
 
-def frozen_layers(encoder: nn.Module, train_layers: int) -> int:
+def frozen_layers(encoder: Any, train_layers: int) -> int:
     """How many bottom layers stay frozen (and can be cached during training)."""
     return max(0, int(encoder.config.num_hidden_layers) - train_layers)

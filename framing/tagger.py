@@ -44,7 +44,7 @@ from framing.model import (
 )
 from framing.schema import LabelSchema, load_schema
 from framing.tune import Thresholds, tune_thresholds
-from framing.types import LabeledSentence, Sentence, TaggedSentence
+from framing.types import Attribution, LabeledSentence, Sentence, TaggedSentence
 
 WEIGHTS_FILE = "weights.safetensors"
 SETTINGS_FILE = "tagger.json"
@@ -318,9 +318,9 @@ class FramingTagger:
 
 def _apply(
     probs: np.ndarray, thresholds: Thresholds, frames: Sequence[str]
-) -> list[tuple[bool, tuple[str, ...], str | None]]:
+) -> list[tuple[bool, tuple[str, ...], Attribution | None]]:
     """Turn probabilities into (content, frames, voice); boilerplate gets no frames or voice."""
-    out: list[tuple[bool, tuple[str, ...], str | None]] = []
+    out: list[tuple[bool, tuple[str, ...], Attribution | None]] = []
     for p in probs:
         if p[0] < thresholds.content:
             out.append((False, (), None))

@@ -1,0 +1,73 @@
+"""Experiments end to end on a tiny encoder: run folders, seeds, leave-outlets-out CV, compare."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import yaml
+
+from framing.cli import main
+from framing.experiment import compare_runs, run_experiment
+from framing.labels import label_to_json, outlet_folds
+from tests.conftest import SHARED_DATA, make_labeled, needs_shared_data
+
+
+def _config(tmp_path, tiny_encoder, data, sets, seeds=(0, 1)):
+    labeled = tmp_path / "train.jsonl"
+    labeled.write_text("".join(json.dumps(label_to_json(r)) + "\n" for r in make_labeled(4)))
+    path = tmp_path / "tiny.yaml"
+    config = {
+        "name": "tiny",
+        "model": {"encoder": tiny_encoder, "epochs": 1, "train_layers": 1, "bf16": False, "batch_size": 16},
+        "train": {"data": [str(labeled) if d == "FILE" else d for d in data], "seeds": list(seeds)},
+        "evaluate": {"sets": list(sets), "cv_folds": 2},
+    }
+    path.write_text("# Run: framing experiment run tiny.yaml\n" + yaml.safe_dump(config))
+    return path
+
+
+@needs_shared_data()
+def test_run_writes_a_new_folder_with_config_metrics_history_and_model(tiny_encoder, tmp_path):
+    config = _config(tmp_path, tiny_encoder, ["FILE"], ["seeds"])
+    first = run_experiment(config, tmp_path / "models")
+    second = run_experiment(config, tmp_path / "models")
+    assert first != second and first.exists()  # nothing overwrites an earlier run
+    for name in ("config.yaml", "metrics.json", "history.json", "model/tagger.json", "model/weights.safetensors"):
+        assert (first / name).is_file(), name
+    metrics = json.loads((first / "metrics.json").read_text())["results"]["seeds"]
+    assert [m["seed"] for m in metrics["per_seed"]] == [0, 1]
+    assert set(metrics["mean"]) >= {"frames_macro_f1", "attribution_macro_f1", "boilerplate_f1"}
+    assert metrics["per_seed"][0]["n_sentences"] == 173
+    assert not [p for p in (tmp_path / "models" / "tiny").iterdir() if p.name.startswith(".partial")]
+    table = compare_runs([first, second])
+    assert table.count("| tiny (") == 2
+
+
+@needs_shared_data()
+def test_pool_cv_holds_each_fold_outlets_out_and_scores_every_pool_sentence(tiny_encoder, tmp_path):
+    config = _config(tmp_path, tiny_encoder, ["FILE", "pool"], ["pool_cv"], seeds=(0,))
+    run = run_experiment(config, tmp_path / "models")
+    result = json.loads((run / "metrics.json").read_text())["results"]["pool_cv"]
+    folds = [set(f) for f in result["folds"]]
+    assert len(folds) == 2 and not folds[0] & folds[1]
+    assert result["per_seed"][0]["n_sentences"] == 540  # every pool sentence scored once, out of fold
+
+
+def test_outlet_folds_partition_outlets():
+    rows = make_labeled(10, outlets=tuple(f"O{i}" for i in range(7)))
+    folds = outlet_folds(rows, 3, seed=1)
+    assert sorted(o for f in folds for o in f) == sorted({r.outlet for r in rows})
+
+
+def test_experiment_cli_bad_config_exits_2(tmp_path, capsys):
+    path = tmp_path / "bad.yaml"
+    path.write_text("name: x\nmodel:\n  learning_rate: fast\n")
+    assert main(["experiment", "run", str(path), "--models-dir", str(tmp_path / "m")]) == 2
+    assert "model.learning_rate: expected a number, got 'fast'" in capsys.readouterr().err
+    assert not (tmp_path / "m").exists()
+
+
+def test_compare_rejects_a_folder_that_is_not_a_run(tmp_path, capsys):
+    assert main(["experiment", "compare", str(tmp_path)]) == 2
+    assert "not a run folder" in capsys.readouterr().err
