@@ -1,10 +1,14 @@
 """Aggregate tagged sentences into per-outlet framing tables: shares, voice, tests, divergence.
 
 Pure functions: tagged sentences in, frozen records out; nothing touches disk. Sentences of
-one article are not independent (one reporter, one story), so every interval resamples an
-outlet's ARTICLES and every test permutes outlet labels across ARTICLES: resampling sentences
-would give intervals and p-values that are too small. ``DEFINITIONS`` states each number in
-words; the report prints it beside the tables.
+one article are not independent (one reporter, one story), so intervals resample an outlet's
+ARTICLES and tests permute outlet labels across ARTICLES: resampling sentences would give
+intervals and p-values that are too small. Where there is only one article to resample (an
+outlet with one article), or no relabelling of articles that could change the statistic (every
+outlet has one article), the article methods say nothing; there the numbers fall back to
+SENTENCES (a Wilson interval, a chi-square or sentence permutation test), marked as such in the
+record, because an optimistic number that says so beats a useless exact one. ``DEFINITIONS``
+states each number in words; the report prints it beside the tables.
 """
 
 from __future__ import annotations
@@ -28,6 +32,15 @@ NONE = "none"  # the profile's extra category: a content sentence with no frame
 _PERM_CHUNK = 1000  # permutations per block, to bound memory on large corpora
 
 Reading = Literal["adopts", "reports", "mixed", "n/a"]
+IntervalMethod = Literal[
+    "percentile bootstrap over articles",
+    "wilson over sentences (one article: sentences treated as independent, so the interval is too narrow)",
+]
+BOOTSTRAP: IntervalMethod = "percentile bootstrap over articles"
+WILSON: IntervalMethod = ("wilson over sentences (one article: sentences treated as independent, "
+                          "so the interval is too narrow)")
+# where the p that enters Benjamini-Hochberg comes from
+PSource = Literal["permutation over articles", "chi-square over sentences", "permutation over sentences"]
 
 DEFINITIONS: dict[str, str] = {
     "content sentence": "a sentence the model tagged as content, not boilerplate. Only content "
@@ -37,23 +50,31 @@ DEFINITIONS: dict[str, str] = {
     "outlet's articles. A sentence can carry several frames, so shares need not sum to 1.",
     "interval": "95% percentile bootstrap interval: the outlet's articles that have at least one "
     "content sentence are resampled with replacement and the pooled share is recomputed. An "
-    "outlet with one such article gets a degenerate interval (flagged).",
+    "outlet with exactly one such article has nothing to resample; it gets instead a 95% Wilson "
+    "score interval over its content sentences (marked ‡), which treats the sentences as "
+    "independent and is therefore too narrow.",
     "voice split": "of the content sentences carrying the frame, how many are editorial (the "
     "outlet's own voice) and how many attributed (quoted or reported). Editorial share = "
     "editorial / (editorial + attributed); its interval is bootstrapped over articles like the "
-    "frame share, dropping resamples in which no sentence carries the frame.",
+    "frame share, dropping resamples in which no sentence carries the frame. When only one of "
+    "the outlet's articles carries the frame, it is a 95% Wilson score interval over the "
+    "frame's sentences instead (marked ‡; sentences treated as independent, so too narrow).",
     "reading": "'adopts' when the editorial share's interval lies above 0.5 (the outlet mostly "
     "states the frame in its own voice), 'reports' when it lies below 0.5 (it mostly quotes "
-    "others using it), 'mixed' when it contains 0.5, 'n/a' when fewer than 2 articles carry the "
-    "frame (no interval).",
+    "others using it), 'mixed' when it contains 0.5, 'n/a' when no sentence carries the frame. "
+    "A reading from a Wilson interval (‡) rests on one article and is optimistic.",
     "test": "whether outlets differ in a frame's share. Statistic: Pearson chi-square of the "
     "outlet x (frame / no frame) table of content sentences. p: permutation test that shuffles "
     "outlet labels across articles (within-article correlation is kept), "
     "p = (1 + #{permuted >= observed}) / (1 + permutations). q: Benjamini-Hochberg adjustment "
     "of the permutation p over the frames tested. The scipy chi-square p treats sentences as "
     "independent (too small when sentences cluster by article) and is shown only where every "
-    "expected count is >= 5. Cramer's V = sqrt(chi2 / (N * (min(outlets, 2) - 1))), N = content "
-    "sentences.",
+    "expected count is >= 5. When every outlet has exactly one article, no shuffle of outlet "
+    "labels across articles can change the statistic, so that test is not reported; q then "
+    "adjusts a p over sentences instead: the chi-square p where every expected count is >= 5, "
+    "else a permutation test that shuffles outlet labels across sentences. Both treat sentences "
+    "as independent, so that p is optimistic (too small). Cramer's V = sqrt(chi2 / (N * "
+    "(min(outlets, 2) - 1))), N = content sentences.",
     "frame profile": "an outlet's distribution over the frames plus 'none': each content "
     "sentence adds one count to every frame it carries, or one count to 'none' when it carries "
     "no frame; counts are divided by their total.",
@@ -99,7 +120,7 @@ class FrameShare:
     share: float | None  # None when the outlet has no content sentence
     ci_low: float | None
     ci_high: float | None
-    degenerate: bool  # fewer than 2 articles with content: the interval is a point
+    ci_method: IntervalMethod | None  # WILSON for an outlet with one article with content
 
 
 @dataclass(frozen=True)
@@ -112,8 +133,8 @@ class VoiceSplit:
     editorial_share: float | None  # None when no sentence carries the frame
     ci_low: float | None
     ci_high: float | None
-    n_boot_valid: int  # resamples in which some sentence carries the frame
-    degenerate: bool  # fewer than 2 articles with the frame: the interval is a point
+    n_boot_valid: int  # resamples in which some sentence carries the frame; 0 for WILSON
+    ci_method: IntervalMethod | None  # WILSON when one article carries the frame
     reading: Reading
 
 
@@ -124,11 +145,13 @@ class FrameTest:
     n_content: int
     n_frame: int
     statistic: float | None  # Pearson chi-square; None when the test is undefined
-    p_perm: float | None
+    p_perm: float | None  # over articles; None when every outlet has one article: not testable
     q_bh: float | None
     cramers_v: float | None
     chi2_p: float | None  # scipy chi-square p, only when every expected count >= 5
     chi2_dof: int | None
+    p_perm_sentences: float | None  # only when articles cannot be permuted and chi2_p is not shown
+    q_from: PSource | None  # which p q_bh adjusts
     method: str
     note: str
 
@@ -211,6 +234,12 @@ def _record(cls: Any, data: dict[str, Any]) -> Any:
 
 
 # ---------------------------------------------------------------- the statistics
+
+
+def wilson_interval(k: int, n: int, level: float = CI_LEVEL) -> tuple[float, float]:
+    """Wilson score interval for k of n independent trials (n >= 1); contains k / n."""
+    ci = stats.binomtest(k, n).proportion_ci(confidence_level=level, method="wilson")
+    return float(ci.low), float(ci.high)
 
 
 def bootstrap_weights(n_units: int, n_boot: int, rng: np.random.Generator) -> np.ndarray:
@@ -359,8 +388,8 @@ def _outlet_rng(seed: int, outlet: str) -> np.random.Generator:
     return np.random.default_rng([seed, 0, zlib.crc32(outlet.encode("utf-8"))])
 
 
-def _reading(low: float | None, high: float | None, degenerate: bool) -> Reading:
-    if low is None or high is None or degenerate:
+def _reading(low: float | None, high: float | None) -> Reading:
+    if low is None or high is None:
         return "n/a"
     return "adopts" if low > 0.5 else "reports" if high < 0.5 else "mixed"
 
@@ -387,19 +416,38 @@ def _per_outlet(
     shares, voices = [], []
     for j, fr in enumerate(frames):
         low = high = share = None
+        how: IntervalMethod | None = None
         if n_content:
             share = float(k[j] / n_content)
-            low, high = percentile_interval(share_b[:, j], settings.ci_level)
-        shares.append(FrameShare(name, fr, n_content, int(k[j]), share, low, high, len(units) < 2))
-        ed, vlow, vhigh, valid = None, None, None, 0
+            if len(units) >= 2:
+                (low, high), how = percentile_interval(share_b[:, j], settings.ci_level), BOOTSTRAP
+            else:  # one article: nothing to resample
+                (low, high), how = wilson_interval(int(k[j]), n_content, settings.ci_level), WILSON
+        shares.append(FrameShare(name, fr, n_content, int(k[j]), share, low, high, how))
+        ed, vlow, vhigh, valid, vhow = None, None, None, 0, None
         if k[j] > 0:
-            draws = edit_b[~np.isnan(edit_b[:, j]), j]
-            ed, valid = float(e[j] / k[j]), int(draws.size)
-            vlow, vhigh = percentile_interval(draws, settings.ci_level)
-        with_frame = int((art.frame[units, j] > 0).sum())
+            ed = float(e[j] / k[j])
+            if (art.frame[units, j] > 0).sum() >= 2:
+                draws = edit_b[~np.isnan(edit_b[:, j]), j]
+                (vlow, vhigh), valid, vhow = percentile_interval(draws, settings.ci_level), int(draws.size), BOOTSTRAP
+            else:  # one article carries the frame: every valid resample repeats its share
+                (vlow, vhigh), vhow = wilson_interval(int(e[j]), int(k[j]), settings.ci_level), WILSON
         voices.append(VoiceSplit(name, fr, int(k[j]), int(e[j]), int(k[j] - e[j]), ed, vlow, vhigh,
-                                 valid, with_frame < 2, _reading(vlow, vhigh, with_frame < 2)))
+                                 valid, vhow, _reading(vlow, vhigh)))
     return outlet, shares, voices
+
+
+def _sentence_permutation(k_o: np.ndarray, c_o: np.ndarray, settings: Settings) -> np.ndarray:
+    """Permutation p per frame, shuffling outlet labels across sentences (treated as independent).
+
+    k_o: (outlets, frames) sentences with the frame; c_o: (outlets,) content sentences. Each frame
+    is tested on its own column, so any sentence-level layout with these margins gives its p.
+    """
+    labels = np.repeat(np.arange(len(c_o)), c_o.astype(int))  # (sentences,)
+    rank = np.arange(labels.size) - np.repeat(np.cumsum(c_o) - c_o, c_o.astype(int))  # index within outlet
+    k_s = (rank[:, None] < k_o[labels]).astype(float)  # (sentences, frames)
+    rng = np.random.default_rng([settings.seed, 2])
+    return permutation_pvalues(k_s, np.ones(labels.size), labels, settings.n_perm, rng)[1]
 
 
 def _tests(art: _Articles, frames: Sequence[str], settings: Settings) -> list[FrameTest]:
@@ -408,34 +456,61 @@ def _tests(art: _Articles, frames: Sequence[str], settings: Settings) -> list[Fr
     labels = np.searchsorted(present, art.outlet[keep])
     k, c = art.frame[keep], art.content[keep]
     n_content, n_frame = int(c.sum()), k.sum(axis=0)
-    method = f"permutation over articles ({settings.n_perm} permutations), chi-square statistic"
+    by_articles = len(labels) > len(present)  # else one article per outlet: every relabelling is a no-op
+    method = (f"permutation over articles ({settings.n_perm} permutations), chi-square statistic" if by_articles
+              else "test over sentences (one article per outlet: no test over articles)")
     if len(present) < 2:
-        return [FrameTest(f, len(present), n_content, int(n_frame[j]), None, None, None, None, None, None,
+        return [FrameTest(f, len(present), n_content, int(n_frame[j]), None, None, None, None, None, None, None, None,
                           method, "needs at least two outlets with content sentences")
                 for j, f in enumerate(frames)]
-    rng = np.random.default_rng([settings.seed, 1])
-    stat, p = permutation_pvalues(k, c, labels, settings.n_perm, rng)
+    onehot = np.eye(len(present))[labels]
+    k_o, c_o = onehot.T @ k, onehot.T @ c  # (outlets, frames), (outlets,)
+    if by_articles:
+        stat, p_art = permutation_pvalues(k, c, labels, settings.n_perm, np.random.default_rng([settings.seed, 1]))
+    else:
+        stat, p_art = chi_square(k_o, c_o), np.full(len(frames), np.nan)
     defined = (n_frame > 0) & (n_frame < n_content)
+    chi2: dict[int, tuple[float, int]] = {}
+    tested = [int(j) for j in np.flatnonzero(defined)]
+    for j in tested:
+        table = np.column_stack([k_o[:, j], c_o - k_o[:, j]])
+        if (stats.contingency.expected_freq(table) >= 5).all():
+            res = stats.chi2_contingency(table, correction=False)
+            chi2[j] = float(res.pvalue), int(res.dof)
+    p_sent = np.full(len(frames), np.nan)
+    if not by_articles and any(j not in chi2 for j in tested):
+        p_sent = _sentence_permutation(k_o, c_o, settings)
+    p = p_art if by_articles else np.array([chi2[j][0] if j in chi2 else p_sent[j] for j in range(len(frames))])
     q = np.full(len(frames), np.nan)
     if defined.any():
         q[defined] = bh_adjust(p[defined])
-    onehot = np.eye(len(present))[labels]
-    k_o, c_o = onehot.T @ k, onehot.T @ c  # (outlets, frames), (outlets,)
+    optimistic = "p is optimistic (too small): sentences of one article are not independent"
     out = []
     for j, f in enumerate(frames):
         if not defined[j]:
             out.append(FrameTest(f, len(present), n_content, int(n_frame[j]), None, None, None, None, None, None,
-                                 method, "frame never or always present: no test"))
+                                 None, None, method, "frame never or always present: no test"))
             continue
-        table = np.column_stack([k_o[:, j], c_o - k_o[:, j]])
-        expected = stats.contingency.expected_freq(table)
-        chi2_p, dof, note, how = None, None, "some expected counts < 5: chi-square p not shown", method
-        if (expected >= 5).all():
-            res = stats.chi2_contingency(table, correction=False)
-            chi2_p, dof, note, how = float(res.pvalue), int(res.dof), "", method + "; chi-square test over sentences"
-        v = float(np.sqrt(stat[j] / (n_content * (min(table.shape) - 1))))
-        out.append(FrameTest(f, len(present), n_content, int(n_frame[j]), float(stat[j]), float(p[j]),
-                             float(q[j]), v, chi2_p, dof, how, note))
+        chi2_p, dof = chi2.get(j, (None, None))
+        q_from: PSource
+        if by_articles:
+            q_from, how = "permutation over articles", method
+            how += "; chi-square test over sentences" if chi2_p is not None else ""
+            note = "" if chi2_p is not None else "some expected counts < 5: chi-square p not shown"
+        elif chi2_p is not None:
+            q_from = "chi-square over sentences"
+            how = ("chi-square test over sentences, treated as independent "
+                   "(one article per outlet: no test over articles)")
+            note = optimistic
+        else:
+            q_from = "permutation over sentences"
+            how = (f"permutation over sentences, treated as independent ({settings.n_perm} permutations, chi-square "
+                   "statistic; one article per outlet: no test over articles)")
+            note = f"some expected counts < 5, so sentences permuted instead of the chi-square p; {optimistic}"
+        v = float(np.sqrt(stat[j] / (n_content * (min(len(present), 2) - 1))))
+        out.append(FrameTest(f, len(present), n_content, int(n_frame[j]), float(stat[j]),
+                             float(p_art[j]) if by_articles else None, float(q[j]), v, chi2_p, dof,
+                             None if by_articles or chi2_p is not None else float(p_sent[j]), q_from, how, note))
     return out
 
 

@@ -16,7 +16,7 @@ from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from framing.aggregate import Summary
+from framing.aggregate import BOOTSTRAP, WILSON, IntervalMethod, Summary
 
 OKABE_ITO = ("#E69F00", "#56B4E9", "#009E73", "#0072B2", "#D55E00", "#CC79A7", "#F0E442", "#000000")
 EDITORIAL_COLOUR = "#0072B2"  # blue: the outlet's own voice
@@ -39,10 +39,32 @@ def _outlet_label(summary: Summary, outlet: str) -> str:
     return outlet + (" (caveat)" if summary.outlet(outlet).caveats else "")
 
 
-def _interval_note(summary: Summary) -> str:
+def _interval_lines(summary: Summary, methods: set[IntervalMethod | None], what: str, one: str) -> list[str]:
+    """What the error bars are; the Wilson fallback is named only where the figure draws it."""
     s = summary.settings
-    return (f"{s.ci_level:.0%} percentile bootstrap intervals over articles "
-            f"({s.n_boot} resamples, seed {s.seed})")
+    both = BOOTSTRAP in methods and WILSON in methods
+    lines = []
+    if BOOTSTRAP in methods or WILSON not in methods:
+        lines.append(f"{what}{' (solid)' if both else ''}: {s.ci_level:.0%} percentile bootstrap intervals over "
+                     f"articles ({s.n_boot} resamples, seed {s.seed})")
+    if WILSON in methods:
+        lines.append(f"{what} (dashed ‡): {s.ci_level:.0%} Wilson intervals over sentences, {one} "
+                     "(sentences treated as independent, so too narrow)")
+    return lines
+
+
+def _title(lines: list[str], fig: Figure, fontsize: float) -> str:
+    """Title lines wrapped to the figure's width, so none runs off the canvas."""
+    chars = max(40, int(0.9 * fig.get_figwidth() * 72 / (0.62 * fontsize)))
+    return "\n".join(textwrap.fill(line, chars, subsequent_indent="  ") for line in lines)
+
+
+def _errorbar(ax: Axes, x: float, y: float, low: float, high: float, method: IntervalMethod | None) -> None:
+    """One interval: solid for the bootstrap over articles, dashed for Wilson over sentences."""
+    bars = ax.errorbar(x, y, yerr=[[y - low], [high - y]], fmt="none", ecolor="#333333", elinewidth=1.1,
+                       capsize=3)
+    if method == WILSON:
+        bars.lines[2][0].set_linestyle((0, (2, 1.5)))
 
 
 def frame_shares_figure(summary: Summary) -> Figure:
@@ -55,25 +77,29 @@ def frame_shares_figure(summary: Summary) -> Figure:
     for i, outlet in enumerate(outlets):
         rows = [summary.share(outlet, f) for f in frames]
         heights = [r.share if r.share is not None else 0.0 for r in rows]
-        err = np.array([[r.share - r.ci_low, r.ci_high - r.share] if r.share is not None
-                        and r.ci_low is not None and r.ci_high is not None else [0.0, 0.0] for r in rows]).T
-        ax.bar(x - 0.4 + width * (i + 0.5), heights, width * 0.92, yerr=err, capsize=3,
+        xs = x - 0.4 + width * (i + 0.5)
+        ax.bar(xs, heights, width * 0.92,
                color=OKABE_ITO[i % len(OKABE_ITO)], hatch=HATCHES[(i // len(OKABE_ITO)) % len(HATCHES)],
-               edgecolor="white", linewidth=0.5, error_kw={"elinewidth": 1.1, "ecolor": "#333333"},
-               label=_outlet_label(summary, outlet))
+               edgecolor="white", linewidth=0.5, label=_outlet_label(summary, outlet))
+        for xi, r in zip(xs, rows):
+            if r.share is not None and r.ci_low is not None and r.ci_high is not None:
+                _errorbar(ax, xi, r.share, r.ci_low, r.ci_high, r.ci_method)
+                if r.ci_method == WILSON:
+                    ax.text(xi, r.ci_high + 0.01, "‡", ha="center", va="bottom", fontsize=8)
     ax.set_xticks(x, [_label(f) for f in frames], fontsize=10)
     ax.set_ylabel("share of content sentences", fontsize=10)
     top = max([s.ci_high or 0.0 for s in summary.shares] + [s.share or 0.0 for s in summary.shares])
-    ax.set_ylim(0, min(1.0, top * 1.15 + 0.02))
+    ax.set_ylim(0, min(1.05, top * 1.15 + 0.04))
     ax.yaxis.set_major_formatter(lambda v, _: f"{v:.0%}")
     ax.grid(axis="y", color="#dddddd", linewidth=0.6)
     ax.set_axisbelow(True)
     ax.spines[["top", "right"]].set_visible(False)
     ax.legend(title="outlet", fontsize=9, title_fontsize=9, frameon=False,
               loc="upper left", bbox_to_anchor=(1.0, 1.0))
-    ax.set_title("Share of content sentences carrying each frame, by outlet\n"
-                 f"error bars: {_interval_note(summary)}\n"
-                 "(caveat): too few content sentences or articles for the interval to mean much",
+    ax.set_title(_title(["Share of content sentences carrying each frame, by outlet",
+                         *_interval_lines(summary, {s.ci_method for s in summary.shares}, "error bars",
+                                         "for an outlet with one article"),
+                         "(caveat): too few content sentences or articles for the interval to mean much"], fig, 10.5),
                  fontsize=10.5, loc="left")
     return fig
 
@@ -96,9 +122,9 @@ def voice_figure(summary: Summary) -> Figure:
                label="attributed (quoted / reported)")
         for xi, r in enumerate(rows):
             if r.editorial_share is not None and r.ci_low is not None and r.ci_high is not None:
-                ax.errorbar(xi, r.editorial_share, yerr=[[r.editorial_share - r.ci_low], [r.ci_high - r.editorial_share]],
-                            color="black", capsize=3, linewidth=1.1)
-            ax.text(xi, 1.02, f"n={r.n_frame}" if r.n_frame else "none", ha="center", va="bottom", fontsize=8)
+                _errorbar(ax, xi, r.editorial_share, r.ci_low, r.ci_high, r.ci_method)
+            label = f"n={r.n_frame}" + (" ‡" if r.ci_method == WILSON else "") if r.n_frame else "none"
+            ax.text(xi, 1.02, label, ha="center", va="bottom", fontsize=8)
         ax.axhline(0.5, color="#555555", linewidth=0.6, linestyle=":")
         rotate = len(outlets) > 3  # rotated names need no wrapping
         ax.set_xticks(x, [_label(_outlet_label(summary, o), 60 if rotate else 14) for o in outlets], fontsize=8.5,
@@ -112,9 +138,11 @@ def voice_figure(summary: Summary) -> Figure:
     axes[0][0].set_ylabel("share of the frame's sentences", fontsize=9)
     handles, labels = axes[0][0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="outside lower center", ncols=2, fontsize=9, frameon=False)
-    fig.suptitle("Voice of the sentences carrying each frame: editorial (states it in own voice) "
-                 "vs attributed (only quotes it)\n"
-                 f"black bars: {_interval_note(summary)}, of the editorial share; n = sentences with the frame",
+    fig.suptitle(_title(["Voice of the sentences carrying each frame: editorial (states it in own voice) "
+                         "vs attributed (only quotes it)",
+                         *_interval_lines(summary, {v.ci_method for v in summary.voice}, "black bars, editorial share",
+                                         "where one article carries the frame"),
+                         "n = sentences with the frame"], fig, 10.5),
                  fontsize=10.5, x=0.01, ha="left")
     return fig
 

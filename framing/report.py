@@ -13,6 +13,7 @@ import csv
 import html
 import io
 import json
+import re
 import shutil
 import uuid
 from dataclasses import asdict, dataclass
@@ -22,12 +23,13 @@ from typing import Any, Callable, Mapping, Sequence
 
 from matplotlib.figure import Figure
 
-from framing.aggregate import DEFINITIONS, N_EVIDENCE, Summary, summarize
+from framing.aggregate import (BOOTSTRAP, DEFINITIONS, N_EVIDENCE, WILSON, FrameTest, IntervalMethod, Summary,
+                               summarize)
 from framing.errors import InputError
 from framing.figures import divergence_figure, frame_shares_figure, voice_figure
 from framing.types import TaggedSentence
 
-FORMAT = "framing-report/1"
+FORMAT = "framing-report/2"  # 2: interval methods (ci_method) and sentence-level test fallback
 FIGURES: dict[str, Callable[[Summary], Figure]] = {
     "frame_shares": frame_shares_figure, "voice": voice_figure, "divergence": divergence_figure,
 }
@@ -35,6 +37,7 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 CSV_NOTE = ("CSV text cells that begin with = + - @ or a tab get a leading apostrophe so spreadsheets "
             "show them instead of running them as formulas; summary.json keeps the raw text.")
 Table = tuple[list[str], list[list[str]]]  # header, rows of display strings
+NOT_TESTABLE = "not testable over articles (one article per outlet)"  # the permutation p when it cannot vary
 
 
 @dataclass(frozen=True)
@@ -70,6 +73,42 @@ def _p(x: float | None) -> str:
     return "–" if x is None else f"{x:.1e}" if x < 0.001 else f"{x:.3f}"
 
 
+def _mark(method: IntervalMethod | None) -> str:
+    """‡ after an interval over sentences (one article), which is too narrow."""
+    return " ‡" if method == WILSON else ""
+
+
+def _interval_methods(summary: Summary) -> set[IntervalMethod | None]:
+    return {r.ci_method for r in summary.shares} | {v.ci_method for v in summary.voice}
+
+
+def _uses_wilson(summary: Summary) -> bool:
+    return WILSON in _interval_methods(summary)
+
+
+def _sentence_tests(summary: Summary) -> bool:
+    """Whether the tests fell back to sentences (every outlet has one article)."""
+    return any(t.q_from is not None and t.q_from != "permutation over articles" for t in summary.tests)
+
+
+def _interval_legend(summary: Summary) -> str:
+    """What the bracketed intervals are, naming only the methods the tables use."""
+    level = f"{summary.settings.ci_level:.0%}"
+    legend = []
+    if BOOTSTRAP in _interval_methods(summary) or not _uses_wilson(summary):
+        legend.append(f"{level} percentile bootstrap intervals over articles")
+    if _uses_wilson(summary):
+        legend.append(f"‡ = {level} Wilson score interval over sentences, for an outlet with one article "
+                      "(sentences treated as independent, so too narrow)")
+    return "; ".join(legend)
+
+
+def _sentence_p(t: FrameTest) -> str:
+    if t.chi2_p is not None:
+        return f"{_p(t.chi2_p)} (chi-square, df {t.chi2_dof})"
+    return "–" if t.p_perm_sentences is None else f"{_p(t.p_perm_sentences)} (permutation)"
+
+
 def display_tables(summary: Summary) -> dict[str, Table]:
     """The report's tables as display strings, shared by the HTML and the Markdown."""
     overview = (["outlet", "articles", "articles with content", "sentences", "content sentences",
@@ -78,18 +117,19 @@ def display_tables(summary: Summary) -> dict[str, Table]:
                   _pct(o.boilerplate_share), "; ".join(o.caveats)] for o in summary.outlet_stats])
     shares = (["outlet", "content sentences"] + [f"{f} (95% CI)" for f in summary.frames],
               [[o, str(summary.outlet(o).n_content)]
-               + [f"{_pct(s.share)} {_ci(s.ci_low, s.ci_high)}" + (" †" if s.degenerate else "")
+               + [f"{_pct(s.share)} {_ci(s.ci_low, s.ci_high)}{_mark(s.ci_method)}"
                   for s in (summary.share(o, f) for f in summary.frames)] for o in summary.outlets])
     voice = (["outlet", "frame", "sentences with frame", "states in own voice (editorial)",
               "only quotes (attributed)", "editorial share (95% CI)", "reading"],
              [[v.outlet, v.frame, str(v.n_frame), str(v.n_editorial), str(v.n_attributed),
                "–" if v.editorial_share is None else
-               f"{_pct(v.editorial_share)} {_ci(v.ci_low, v.ci_high)}" + (" †" if v.degenerate else ""),
-               v.reading] for v in summary.voice])
-    tests = (["frame", "sentences with frame", "chi-square statistic", "permutation p", "BH q",
-              "Cramér's V", "chi-square p (sentences)", "method", "note"],
-             [[t.frame, str(t.n_frame), _num(t.statistic, 2), _p(t.p_perm), _p(t.q_bh), _num(t.cramers_v),
-               _p(t.chi2_p) + (f" (df {t.chi2_dof})" if t.chi2_dof is not None else ""), t.method, t.note]
+               f"{_pct(v.editorial_share)} {_ci(v.ci_low, v.ci_high)}{_mark(v.ci_method)}",
+               v.reading + _mark(v.ci_method)] for v in summary.voice])
+    tests = (["frame", "sentences with frame", "chi-square statistic", "permutation p (articles)",
+              "p over sentences", "BH q", "Cramér's V", "method", "note"],
+             [[t.frame, str(t.n_frame), _num(t.statistic, 2),
+               NOT_TESTABLE if t.q_from is not None and t.p_perm is None else _p(t.p_perm),
+               _sentence_p(t), _p(t.q_bh), _num(t.cramers_v), t.method, t.note]
               for t in summary.tests])
     div = summary.divergence
     profiles = (["outlet", *div.categories],
@@ -149,7 +189,9 @@ def _html_table(table: Table) -> str:
     header, rows = table
     numeric = [h not in _TEXT_COLUMNS for h in header]
     head = "".join(f"<th>{_e(h)}</th>" for h in header)
-    body = "".join("<tr>" + "".join(f'<td class="n">{_e(c)}</td>' if num else f"<td>{_e(c)}</td>"
+    # a numeric column's words (e.g. "not testable ...") wrap like text
+    body = "".join("<tr>" + "".join(f'<td class="n">{_e(c)}</td>' if num and not c[:1].isalpha()
+                                    else f"<td>{_e(c)}</td>"
                                     for c, num in zip(row, numeric)) + "</tr>" for row in rows)
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
@@ -159,18 +201,47 @@ def _img(png: bytes, alt: str) -> str:
 
 
 def _how_to_read(summary: Summary) -> str:
+    """The plain-words paragraph above the tables; *stars* mark emphasis (HTML <em>, Markdown as is)."""
     s = summary.settings
-    return ("Every number counts what the tagging model found in the outlets' sentences; the intervals reflect "
+    text = ("Every number counts what the tagging model found in the outlets' sentences; the intervals reflect "
             "which articles happened to be collected, not the model's tagging errors. Boilerplate (ads, "
-            "navigation, teasers for other stories) is counted but excluded from every share. A <em>frame share</em> is the percentage of an "
-            "outlet's content sentences carrying the frame; a sentence may carry several frames. Intervals in "
-            f"brackets are {s.ci_level:.0%} percentile bootstrap intervals that resample whole articles "
-            f"({s.n_boot} resamples), because sentences of one article are not independent; † marks an interval "
-            "that rests on a single article and is therefore a point. The voice table splits each frame's sentences "
-            "into those the outlet <em>states in its own voice</em> (editorial: it adopts the frame) and those "
-            "it <em>only quotes</em> (attributed: it reports others using it). The tests ask whether outlets "
-            "differ in a frame's share; q is the Benjamini-Hochberg adjusted p across frames. Outlets marked "
-            "with a caveat have too few content sentences or articles for their intervals to mean much.")
+            "navigation, teasers for other stories) is counted but excluded from every share. A *frame share* "
+            "is the percentage of an outlet's content sentences carrying the frame; a sentence may carry several "
+            f"frames. Intervals in brackets are {s.ci_level:.0%} percentile bootstrap intervals that resample "
+            f"whole articles ({s.n_boot} resamples), because sentences of one article are not independent.")
+    if _uses_wilson(summary):
+        text += (" An outlet with a single article has no articles to resample: its interval, marked ‡, is a "
+                 f"{s.ci_level:.0%} Wilson score interval over its sentences, which treats them as independent and is "
+                 "therefore too narrow (likewise in the voice table for a frame found in only one article).")
+    text += (" The voice table splits each frame's sentences into those the outlet *states in its own voice* "
+             "(editorial: it adopts the frame) and those it *only quotes* (attributed: it reports others using "
+             "it). The tests ask whether outlets differ in a frame's share; q is the Benjamini-Hochberg adjusted "
+             "p across frames.")
+    if _sentence_tests(summary):
+        text += (" Here every outlet has a single article, so no shuffling of outlet labels across articles can "
+                 "change anything and that test is not reported; p comes instead from a test over sentences "
+                 "(chi-square, or a permutation of sentences where counts are small), which treats sentences as "
+                 "independent, so p and q are too small: read them as a screen, not as proof of a difference.")
+    return text + (" Outlets marked with a caveat have too few content sentences or articles for their intervals "
+                   "to mean much.")
+
+
+def _em(text: str) -> str:
+    return re.sub(r"\*([^*]+)\*", r"<em>\1</em>", _e(text))
+
+
+def _fallback_methods(summary: Summary) -> dict[str, str]:
+    """The methods footer's lines on the two fallbacks to sentences; shown in every report."""
+    s = summary.settings
+    return {
+        "one-article intervals (‡)": f"{s.ci_level:.0%} Wilson score interval over the outlet's content sentences (for the "
+        "editorial share: over the frame's sentences, when one article carries the frame); sentences are "
+        "treated as independent, so the interval is too narrow",
+        "one article per outlet": "the permutation over articles cannot test anything and is not reported; "
+        "the p that enters Benjamini-Hochberg is over sentences: the chi-square test where every expected "
+        f"count is >= 5, else {s.n_perm} permutations of outlet labels across sentences; sentences are treated "
+        "as independent, so p is too small",
+    }
 
 
 def render_html(summary: Summary, provenance: Provenance, figures: Mapping[str, bytes]) -> str:
@@ -194,17 +265,18 @@ def render_html(summary: Summary, provenance: Provenance, figures: Mapping[str, 
     inputs = "".join(f"<tr><td>{_e(name)}</td><td><code>{_e(sha)}</code></td></tr>"
                      for name, sha in sorted(provenance.inputs.items()))
     definitions = "".join(f"<dt><strong>{_e(k)}</strong></dt><dd>{_e(v)}</dd>" for k, v in DEFINITIONS.items())
+    fallbacks = "".join(f"<tr><th>{_e(k)}</th><td>{_e(v)}</td></tr>" for k, v in _fallback_methods(summary).items())
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{_e(provenance.title)}</title><style>{CSS}</style></head><body>
 <h1>{_e(provenance.title)}</h1>
 <p class="meta">{len(summary.outlets)} outlets · {n_art} articles · {n_sent} sentences ·
 model <code>{_e(provenance.model_id)}</code> · generated {_e(provenance.generated_at)}</p>
-<div class="howto"><p><strong>How to read this.</strong> {_how_to_read(summary)}</p></div>
+<div class="howto"><p><strong>How to read this.</strong> {_em(_how_to_read(summary))}</p></div>
 {f'<div class="caveats"><p><strong>Caveats.</strong> Too little data for firm conclusions:</p><ul>{caveat_list}</ul></div>' if flagged else ''}
 <h2>Outlets</h2>{_html_table(t["overview"])}
 <h2>Frame shares</h2>
-<p>Percentage of each outlet's content sentences carrying the frame, with {s.ci_level:.0%} bootstrap intervals over articles.</p>
+<p>Percentage of each outlet's content sentences carrying the frame, with {_e(_interval_legend(summary))}.</p>
 {_html_table(t["shares"])}{_img(figures["frame_shares"], "Grouped bar chart of frame shares per outlet with 95% bootstrap intervals")}
 <h2>Frame × voice: adopts or reports?</h2>
 <p>Of the sentences carrying each frame, how many the outlet states in its own voice and how many it only quotes.</p>
@@ -223,6 +295,7 @@ model <code>{_e(provenance.model_id)}</code> · generated {_e(provenance.generat
 <tr><th>frames</th><td>{_e(", ".join(summary.frames))}</td></tr>
 <tr><th>bootstrap</th><td>{s.n_boot} resamples of articles per outlet, {s.ci_level:.0%} percentile intervals</td></tr>
 <tr><th>permutation test</th><td>{s.n_perm} permutations of outlet labels across articles</td></tr>
+{fallbacks}
 <tr><th>seed</th><td>{s.seed}</td></tr>
 <tr><th>caveat thresholds</th><td>fewer than {s.min_content} content sentences or fewer than {s.min_articles} articles with content</td></tr>
 </tbody></table>
@@ -252,8 +325,9 @@ def render_markdown(summary: Summary, provenance: Provenance) -> str:
     """report.md: the same tables and methods; figures linked from figures/*.png."""
     t, s = display_tables(summary), summary.settings
     parts = [f"# {_md(provenance.title)}", "", f"Model `{provenance.model_id}` · generated {provenance.generated_at}", "",
+             f"**How to read this.** {_how_to_read(summary)}", "",
              "## Outlets", "", _md_table(t["overview"]), "",
-             f"## Frame shares ({s.ci_level:.0%} bootstrap intervals over articles; † = rests on one article)", "",
+             "## Frame shares", "", "Intervals: " + _md(_interval_legend(summary)) + ".", "",
              _md_table(t["shares"]), "", "![frame shares](figures/frame_shares.png)", "",
              "## Frame × voice", "", _md_table(t["voice"]), "", "![voice](figures/voice.png)", "",
              "## Do outlets differ?", "", _md_table(t["tests"]), "",
@@ -267,6 +341,7 @@ def render_markdown(summary: Summary, provenance: Provenance) -> str:
               f"- framing package {_md(provenance.package_version)}; generated {provenance.generated_at}",
               f"- bootstrap: {s.n_boot} article resamples per outlet; permutations: {s.n_perm}; seed {s.seed}",
               f"- caveat: fewer than {s.min_content} content sentences or fewer than {s.min_articles} articles"]
+    parts += [f"- {_md(k)}: {_md(v)}" for k, v in _fallback_methods(summary).items()]
     parts += [f"- input {_md(name)}: sha256 {_md(sha)}" for name, sha in sorted(provenance.inputs.items())]
     parts += [f"- **{_md(k)}**: {_md(v)}" for k, v in DEFINITIONS.items()]
     parts += [f"- caveat for {_md(o.outlet)}: {_md('; '.join(o.caveats))}" for o in summary.outlet_stats if o.caveats]

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from framing.aggregate import Summary, bh_adjust, summarize
+from framing.aggregate import BOOTSTRAP, WILSON, Summary, bh_adjust, summarize
 from framing.errors import InputError
 from framing.types import TaggedSentence
 
@@ -78,13 +78,44 @@ def test_bootstrap_resamples_articles_not_sentences():
     assert narrow.ci_low <= 0.5 <= narrow.ci_high
 
 
-def test_one_article_gives_a_flagged_degenerate_interval_and_a_caveat():
-    s = summarize(article("d1", "A", 10, 3), FRAMES, **FAST)
+def _wilson(k: int, n: int) -> tuple[float, float]:
+    ci = stats.binomtest(k, n).proportion_ci(confidence_level=0.95, method="wilson")
+    return ci.low, ci.high
+
+
+@pytest.mark.parametrize("n_frame", [0, 3, 10])
+def test_one_article_gets_a_wilson_interval_over_sentences_and_keeps_its_caveats(n_frame):
+    s = summarize(article("d1", "A", 10, n_frame), FRAMES, **FAST)
     share = s.share("A", "alpha")
-    assert share.degenerate and share.ci_low == share.ci_high == pytest.approx(0.3)
+    assert share.ci_method == WILSON and "sentences treated as independent" in share.ci_method
+    assert (share.ci_low, share.ci_high) == pytest.approx(_wilson(n_frame, 10))
+    assert share.share == pytest.approx(n_frame / 10) and share.ci_low <= share.share <= share.ci_high
+    assert share.ci_high - share.ci_low > 0.2  # not the old point interval
     assert any("fewer than 3 articles" in c for c in s.outlet("A").caveats)
     assert any("fewer than 30 content sentences" in c for c in s.outlet("A").caveats)
-    assert s.voice_split("A", "alpha").reading == "n/a"
+
+
+def test_two_articles_keep_the_bootstrap_beside_a_one_article_outlet():
+    s = summarize(article("a1", "A", 10, 2) + article("a2", "A", 10, 6) + article("b1", "B", 10, 4), FRAMES, **FAST)
+    assert s.share("A", "alpha").ci_method == BOOTSTRAP
+    assert s.share("B", "alpha").ci_method == WILSON
+    assert (s.share("B", "alpha").ci_low, s.share("B", "alpha").ci_high) == pytest.approx(_wilson(4, 10))
+
+
+def test_editorial_share_of_a_frame_in_one_article_gets_a_wilson_interval():
+    # three articles; alpha only in d1 (6 editorial of 8), beta in d2 and d3
+    tagged = (article("d1", "A", 10, 8, n_editorial=6) + article("d2", "A", 10, 4, "beta", n_editorial=0)
+              + article("d3", "A", 10, 4, "beta", n_editorial=4))
+    s = summarize(tagged, FRAMES, **FAST)
+    one = s.voice_split("A", "alpha")
+    assert one.ci_method == WILSON and one.n_boot_valid == 0
+    assert (one.ci_low, one.ci_high) == pytest.approx(_wilson(6, 8))
+    assert one.ci_low < one.editorial_share == 0.75 < one.ci_high and one.reading == "mixed"
+    two = s.voice_split("A", "beta")
+    assert two.ci_method == BOOTSTRAP and two.n_boot_valid > 0 and (two.ci_low, two.ci_high) == (0.0, 1.0)
+    assert s.voice_split("A", "alpha").reading != "n/a"
+    lone = summarize(article("e1", "E", 12, 12, n_editorial=12), FRAMES, **FAST).voice_split("E", "alpha")
+    assert lone.ci_method == WILSON and lone.ci_low > 0.5 and lone.reading == "adopts"
 
 
 @pytest.mark.parametrize("n_articles, per_article, min_content, flagged", [
@@ -135,6 +166,7 @@ def test_permutation_test_finds_clearly_different_outlets():
     assert t.frame == "alpha"
     assert t.p_perm == pytest.approx(1 / 1000)  # no permutation reaches the observed split
     assert t.cramers_v > 0.5
+    assert t.q_from == "permutation over articles" and t.p_perm_sentences is None
 
 
 def test_permutation_test_gives_large_p_for_identical_outlets():
@@ -169,6 +201,51 @@ def test_frame_never_present_is_not_tested_and_not_in_bh_family():
     assert beta.p_perm is None and beta.q_bh is None and "no test" in beta.note
     alpha = next(t for t in s.tests if t.frame == "alpha")
     assert alpha.q_bh == pytest.approx(alpha.p_perm)  # a family of one
+
+
+def _one_article_each(*outlets: tuple[str, int, int, str]) -> list[TaggedSentence]:
+    """One article per outlet: (outlet, content sentences, sentences with the frame, frame)."""
+    return [s for name, n, k, frame in outlets for s in article(f"{name}-doc", name, n, k, frame)]
+
+
+def test_one_article_per_outlet_tests_over_sentences_not_articles():
+    clear = summarize(_one_article_each(("A", 20, 20, "alpha"), ("B", 20, 0, "alpha")), FRAMES, **FAST).tests[0]
+    assert clear.p_perm is None  # no relabelling of 2 articles between 2 outlets changes anything
+    assert clear.q_from == "chi-square over sentences" and clear.chi2_p is not None and clear.chi2_p < 1e-6
+    assert clear.q_bh == pytest.approx(clear.chi2_p)  # beta never present: a family of one
+    assert "treated as independent" in clear.method and "no test over articles" in clear.method
+    assert "optimistic" in clear.note
+    same = summarize(_one_article_each(("A", 20, 10, "alpha"), ("B", 20, 10, "alpha")), FRAMES, **FAST).tests[0]
+    assert same.p_perm is None and same.chi2_p is not None and same.chi2_p > 0.5 and same.q_bh > 0.5
+
+
+def test_one_article_per_outlet_with_small_counts_permutes_sentences():
+    # expected counts 3.5 < 5: permuting sentences gives the exact (Fisher) two-sided p of the 2x2 table
+    t = summarize(_one_article_each(("A", 10, 6, "alpha"), ("B", 10, 1, "alpha")), FRAMES,
+                  n_boot=100, n_perm=4000).tests[0]
+    assert t.p_perm is None and t.chi2_p is None and t.q_from == "permutation over sentences"
+    assert t.p_perm_sentences == pytest.approx(stats.fisher_exact([[6, 4], [1, 9]]).pvalue, abs=0.015)
+    assert t.q_bh == pytest.approx(t.p_perm_sentences) and "permutation over sentences" in t.method
+    same = summarize(_one_article_each(("A", 8, 3, "alpha"), ("B", 8, 3, "alpha")), FRAMES, **FAST).tests[0]
+    assert same.p_perm_sentences == 1.0
+
+
+def test_one_article_per_outlet_bh_adjusts_the_sentence_level_p():
+    tagged = (_one_article_each(("A", 20, 18, "alpha"), ("B", 20, 2, "alpha"))
+              + [ts(f"{o}-doc", o, 100 + i, ("beta",) if i < 3 else ()) for o in "AB" for i in range(6)])
+    alpha, beta = summarize(tagged, FRAMES, **FAST).tests
+    p_alpha, p_beta = alpha.chi2_p, beta.p_perm_sentences  # beta: 6 of 52 sentences, expected counts < 5
+    assert alpha.q_from == "chi-square over sentences" and beta.q_from == "permutation over sentences"
+    assert p_alpha is not None and p_beta is not None and p_alpha < 1e-4 and p_beta > 0.5
+    assert [alpha.q_bh, beta.q_bh] == pytest.approx(list(bh_adjust([p_alpha, p_beta])))
+
+
+def test_mixed_article_counts_keep_the_permutation_over_articles():
+    tagged = article("a1", "A", 10, 8) + article("a2", "A", 10, 9) + _one_article_each(("B", 20, 2, "alpha"))
+    t = summarize(tagged, FRAMES, n_boot=100, n_perm=999).tests[0]
+    assert t.q_from == "permutation over articles" and t.p_perm_sentences is None
+    assert t.p_perm == pytest.approx(1 / 3, abs=0.05)  # 3 ways to pick B's article: only the real one is extreme
+    assert t.q_bh == pytest.approx(t.p_perm)
 
 
 def test_divergence_is_zero_for_identical_profiles_symmetric_and_one_for_disjoint():
@@ -217,8 +294,9 @@ def test_seeded_and_outlets_independent():
     assert summarize(tagged, FRAMES, seed=4, **FAST).share("A", "alpha") != a_alone
 
 
-def test_to_dict_is_json_and_round_trips():
-    s = summarize(_two_outlets(0.4, 0.2, n_articles=3) + article("c0", "C", 4, 0), FRAMES, **FAST)
+@pytest.mark.parametrize("n_articles", [3, 1])
+def test_to_dict_is_json_and_round_trips(n_articles):
+    s = summarize(_two_outlets(0.4, 0.2, n_articles=n_articles) + article("c0", "C", 4, 0), FRAMES, **FAST)
     text = json.dumps(s.to_dict(), allow_nan=False)
     assert Summary.from_dict(json.loads(text)) == s
 

@@ -41,12 +41,20 @@ def tagged_fixture() -> list[TaggedSentence]:
     return out
 
 
-def write(out_dir: Path, **overrides) -> Path:
+def one_article_fixture() -> list[TaggedSentence]:
+    """Two outlets with one article each: A mostly economy, B hardly; morality in both alike."""
+    return [TaggedSentence(f"{o.lower()}1", o, i, f"{o} sentence {i}.", True, 0.9,
+                           tuple(f for f, hit in (("economy", i < n_economy), ("morality", i % 4 == 0)) if hit),
+                           {"economy": 0.8, "morality": 0.7}, "editorial" if i % 3 else "attributed", 0.3, "m")
+            for o, n_economy in (("A", 16), ("B", 2)) for i in range(20)]
+
+
+def write(out_dir: Path, tagged: list[TaggedSentence] | None = None, **overrides) -> Path:
     kwargs = dict(title="Framing <test> report", model_id="tiny-model", model_hash="f" * 64,
                   inputs={"data/articles.jsonl": "a" * 64}, package_version="9.9.9",
                   generated_at=datetime(2025, 3, 1, 12, 0, tzinfo=timezone.utc), **SETTINGS)
     kwargs.update(overrides)
-    return report.write_report(tagged_fixture(), FRAMES, out_dir, **kwargs)
+    return report.write_report(tagged_fixture() if tagged is None else tagged, FRAMES, out_dir, **kwargs)
 
 
 @pytest.fixture(scope="module")
@@ -186,6 +194,50 @@ def test_figures_return_a_figure_and_draw_with_missing_data(draw):
     assert isinstance(fig, Figure)
     fig.canvas.draw()
     titles = " ".join([fig.get_suptitle()] + [ax.get_title(loc="left") + ax.get_title() for ax in fig.axes])
+    titles = " ".join(titles.split())  # titles wrap to the figure's width
     assert titles.strip()
     if draw is not divergence_figure:
         assert "bootstrap intervals over articles" in titles
+
+
+def test_one_article_per_outlet_report_marks_sentence_level_numbers(tmp_path, no_figures):
+    out = write(tmp_path / "report", tagged=one_article_fixture())
+    summary = Summary.from_dict(json.loads((out / "summary.json").read_text(encoding="utf-8"))["summary"])
+    tables = report.display_tables(summary)
+    share_cells = [c for row in tables["shares"][1] for c in row[2:]]
+    assert share_cells and all(c.endswith("‡") for c in share_cells) and not any("†" in c for c in share_cells)
+    header, rows = tables["tests"]
+    economy = dict(zip(header, rows[0]))
+    assert economy["permutation p (articles)"] == report.NOT_TESTABLE
+    assert "(chi-square, df 1)" in economy["p over sentences"] and float(economy["BH q"]) < 0.001
+    assert summary.tests[0].p_perm is None and summary.tests[0].q_bh is not None
+    page = (out / "index.html").read_text(encoding="utf-8")
+    md = (out / "report.md").read_text(encoding="utf-8")
+    for text in (page, md):
+        assert "How to read this" in text and "Wilson score interval over its sentences" in text
+        assert "Here every outlet has a single article" in text and "not testable over articles" in text
+
+
+def test_multi_article_report_keeps_article_methods_and_explains_the_fallbacks_in_methods(written):
+    summary = summarize(tagged_fixture(), FRAMES, **SETTINGS)
+    tables = report.display_tables(summary)
+    cells = [c for name in ("shares", "voice", "tests") for row in tables[name][1] for c in row]
+    assert not any("‡" in c or report.NOT_TESTABLE in c for c in cells)
+    assert all(t.q_from == "permutation over articles" for t in summary.tests if t.q_bh is not None)
+    page = (written / "index.html").read_text(encoding="utf-8")
+    how_to = page[page.index("How to read this"):page.index("</div>")]
+    assert "Wilson" not in how_to and "single article" not in how_to
+    footer = page[page.index("<footer>"):]
+    assert "one-article intervals (‡)" in footer and "permutations of outlet labels across sentences" in footer
+    md_methods = (written / "report.md").read_text(encoding="utf-8").split("## Methods")[1]
+    assert "Wilson score interval" in md_methods and "across sentences" in md_methods
+
+
+@pytest.mark.parametrize("draw", [frame_shares_figure, voice_figure])
+def test_figures_mark_wilson_intervals_as_sentence_level(draw):
+    fig = draw(summarize(one_article_fixture(), FRAMES, **SETTINGS))
+    fig.canvas.draw()
+    titles = " ".join(" ".join([fig.get_suptitle()] + [ax.get_title(loc="left") for ax in fig.axes]).split())
+    assert "Wilson intervals over sentences" in titles and "too narrow" in titles
+    assert "bootstrap intervals over articles" not in titles
+    assert any("‡" in t.get_text() for ax in fig.axes for t in ax.texts)
