@@ -17,6 +17,7 @@ from typing import Any, Literal
 import yaml
 
 from framing.errors import InputError
+from framing.selection import StrategyName
 from framing.tagger import TaggerSettings
 
 ModelKind = Literal["transformer", "tfidf", "zeroshot"]
@@ -50,6 +51,23 @@ class EvaluateConfig:
 
 
 @dataclass(frozen=True)
+class ActiveLearningConfig:
+    """A simulated labeling loop (``framing.simulate``) on the real pool, held out by outlet.
+
+    Each seed: ``heldout_outlets`` pool outlets are scored only; ``seed_articles`` other pool
+    articles start labeled; each strategy then adds ``round_size`` pool sentences per round
+    for ``rounds`` rounds, retraining from scratch on train.data + the real labels so far.
+    """
+
+    strategies: tuple[StrategyName, ...] = ("uncertainty", "random")
+    rounds: int = 3
+    round_size: int = 40
+    seed_articles: int = 2
+    heldout_outlets: int = 8
+    synthetic_articles: int | None = None  # articles drawn from train.data per seed; None = all
+
+
+@dataclass(frozen=True)
 class ExperimentConfig:
     name: str
     description: str = ""
@@ -57,9 +75,13 @@ class ExperimentConfig:
     train: TrainConfig = field(default_factory=TrainConfig)
     evaluate: EvaluateConfig = field(default_factory=EvaluateConfig)
     ship: bool = False  # copy the first seed's model into models/<name>/<run>/model
+    active_learning: ActiveLearningConfig | None = None  # set: `experiment run` simulates labeling rounds
 
     def to_dict(self) -> dict[str, Any]:
-        return _plain(dataclasses.asdict(self))
+        plain = _plain(dataclasses.asdict(self))
+        if plain["active_learning"] is None:
+            del plain["active_learning"]  # other experiments' resolved configs stay as they were
+        return plain
 
 
 def _plain(value: Any) -> Any:
@@ -89,6 +111,9 @@ def _coerce(value: Any, tp: Any, where: str | Path, key: str) -> Any:
     if dataclasses.is_dataclass(tp):
         return _build(tp, value, where, key)
     if origin in (typing.Union, types.UnionType):
+        for option in typing.get_args(tp):
+            if dataclasses.is_dataclass(option) and isinstance(value, dict):
+                return _build(option, value, where, key)  # its own errors name the nested key
         for option in typing.get_args(tp):
             try:
                 return _coerce(value, option, where, key)
@@ -162,7 +187,28 @@ def parse_config(data: Any, where: str | Path) -> ExperimentConfig:
         raise InputError(where, "train.seeds: expected at least one seed")
     if config.evaluate.cv_folds < 2:
         raise InputError(where, f"evaluate.cv_folds: expected an integer >= 2, got {config.evaluate.cv_folds}")
+    if config.active_learning is not None:
+        _check_active_learning(config, where)
     return config
+
+
+def _check_active_learning(config: ExperimentConfig, where: str | Path) -> None:
+    al = config.active_learning
+    assert al is not None
+    if {"pool", "seeds"} & set(config.train.data):
+        raise InputError(where, "train.data: an active-learning run draws its real labels from the pool and scores on the seeds",
+                         fix="list only the starting sets here, e.g. [synthetic]")
+    other = [s for s in config.evaluate.sets if s != "seeds"]
+    if other:
+        raise InputError(where, f"evaluate.sets: {other} are not scored by an active-learning run",
+                         fix="use [seeds] or []; the held-out pool outlets are always scored")
+    for key in ("rounds", "round_size", "seed_articles", "heldout_outlets"):
+        if getattr(al, key) < 1:
+            raise InputError(where, f"active_learning.{key}: expected an integer >= 1, got {getattr(al, key)}")
+    if al.synthetic_articles is not None and al.synthetic_articles < 0:
+        raise InputError(where, f"active_learning.synthetic_articles: expected an integer >= 0 or null, got {al.synthetic_articles}")
+    if not al.strategies or len(set(al.strategies)) != len(al.strategies):
+        raise InputError(where, f"active_learning.strategies: expected distinct strategy names, got {list(al.strategies)}")
 
 
 def load_config(path: str | Path) -> ExperimentConfig:
