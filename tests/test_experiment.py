@@ -71,3 +71,15 @@ def test_experiment_cli_bad_config_exits_2(tmp_path, capsys):
 def test_compare_rejects_a_folder_that_is_not_a_run(tmp_path, capsys):
     assert main(["experiment", "compare", str(tmp_path)]) == 2
     assert "not a run folder" in capsys.readouterr().err
+
+
+def test_external_sets_report_only_the_metrics_their_labels_support(schema):
+    from framing.evaluate import score
+    from framing.experiment import _external_entry
+    from framing.types import LabeledSentence
+
+    gold = [LabeledSentence("d", "NewsSD", i, f"s{i}", True, (), "editorial") for i in range(4)]
+    pred = [(True, (), "editorial"), (True, (), "attributed"), (False, (), None), (True, (), "editorial")]
+    entry = _external_entry("newssd", score(gold, pred, schema.frames))
+    assert entry["frames_macro_f1"] is None and entry["boilerplate_f1"] is None and entry["attribution_macro_f1"] is None
+    assert entry["editorial_recall"] == 0.5 and entry["content_recall"] == 0.75
