@@ -25,7 +25,7 @@ import numpy as np
 from framing.dataset import GOLD_FILE, current_labels, predict_in_context, read_registry, require_schema
 from framing.errors import InputError
 from framing.labels import label_to_json
-from framing.pipeline import write_jsonl_atomic
+from framing.files import write_jsonl_atomic
 from framing.types import LabeledSentence
 
 Statistic = Literal["cohen_kappa", "krippendorff_alpha"]

@@ -16,16 +16,14 @@ import csv
 import hashlib
 import io
 import json
-import os
 import re
-import tempfile
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, Sequence
 
 from framing.errors import InputError
-from framing.pipeline import write_jsonl_atomic
+from framing.files import write_jsonl_atomic, write_text_atomic
 from framing.schema import LabelSchema
 from framing.types import sentence_id
 
@@ -140,18 +138,6 @@ def labelstudio_config_path(out: str | Path) -> Path:
     return out.with_name(out.stem + ".label_config.xml")
 
 
-def _write_text_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def write_export(rows: Sequence[ExportedSentence], out: str | Path, fmt: Format, schema: LabelSchema) -> list[Path]:
     """Write the picked sentences in ``fmt``; returns the files written."""
     out = Path(out)
@@ -171,11 +157,11 @@ def write_export(rows: Sequence[ExportedSentence], out: str | Path, fmt: Format,
         for r in rows:
             writer.writerow([r.id, r.outlet, r.text, r.context_before, r.context_after, r.text_sha256,
                              "content" if r.content else "boilerplate", ";".join(r.frames), r.attribution or ""])
-        _write_text_atomic(out, buffer.getvalue())
+        write_text_atomic(out, buffer.getvalue())
         return [out]
     config = labelstudio_config_path(out)
-    _write_text_atomic(out, json.dumps([labelstudio_task(r) for r in rows], indent=2, ensure_ascii=False) + "\n")
-    _write_text_atomic(config, labelstudio_config(schema))
+    write_text_atomic(out, json.dumps([labelstudio_task(r) for r in rows], indent=2, ensure_ascii=False) + "\n")
+    write_text_atomic(config, labelstudio_config(schema))
     return [out, config]
 
 

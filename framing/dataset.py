@@ -31,7 +31,9 @@ import numpy as np
 from framing.annotation_io import text_sha256
 from framing.errors import InputError
 from framing.labels import label_to_json, parse_label
-from framing.pipeline import write_jsonl_atomic
+from framing.files import read_jsonl_objects, write_jsonl_atomic, write_text_atomic
+
+_RESTORE = "this file is written by framing; restore it from history or re-export"
 from framing.schema import LabelSchema
 from framing.types import LabeledSentence, Sentence, sentence_id
 
@@ -121,33 +123,17 @@ def write_schema(dataset: Path, schema: LabelSchema) -> None:
                              f"the model's are {list(schema.frames)}", fix="export with a model of the same label schema")
         return
     dataset.mkdir(parents=True, exist_ok=True)
-    tmp = dataset / f".{SCHEMA_FILE}.tmp"
-    tmp.write_text(json.dumps(schema.to_dict(), indent=2), encoding="utf-8")
-    os.replace(tmp, dataset / SCHEMA_FILE)
+    write_text_atomic(dataset / SCHEMA_FILE, json.dumps(schema.to_dict(), indent=2))
 
 
 # ----------------------------------------------------------------------------- registry
-def _jsonl_objects(path: Path) -> Iterable[tuple[int, dict[str, Any]]]:
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise InputError(path, f"malformed JSON: {exc.msg}", line=number,
-                             fix="this file is written by framing; restore it from history or re-export") from None
-        if not isinstance(obj, dict):
-            raise InputError(path, "expected a JSON object", line=number)
-        yield number, obj
-
-
 def read_registry(dataset: Path) -> dict[str, Registered]:
     """Exported sentences by id (empty for a new dataset)."""
     path = dataset / REGISTRY_FILE
     if not path.is_file():
         return {}
     out = {}
-    for number, obj in _jsonl_objects(path):
+    for number, obj in read_jsonl_objects(path, fix=_RESTORE):
         try:
             entry = Registered(obj["doc_id"], obj["outlet"], int(obj["sent_idx"]), obj["text"],
                                obj["context_before"], obj["context_after"])
@@ -173,7 +159,7 @@ def read_annotator(dataset: Path, annotator: str, schema: LabelSchema) -> list[S
     if not path.is_file():
         return []
     out = []
-    for number, obj in _jsonl_objects(path):
+    for number, obj in read_jsonl_objects(path, fix=_RESTORE):
         who = obj.pop("annotator", None)
         if who != annotator:
             raise InputError(path, f"annotator is {who!r}, but the file belongs to {annotator!r}", line=number)

@@ -10,14 +10,9 @@ run is ever half-written or overwrites another.
 
 from __future__ import annotations
 
-import hashlib
 import json
-import os
-import shutil
 import sys
-import tempfile
 import time
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
@@ -25,12 +20,13 @@ import numpy as np
 import yaml
 
 from framing.baselines import TfidfTagger, ZeroShotTagger
-from framing.config import ExperimentConfig, ModelConfig, load_config
+from framing.config import ExperimentConfig, load_config
 from framing.errors import InputError
 from framing.evaluate import HEADLINE, Metrics, score
 from framing.external import read_gum, read_newssd
 from framing.labels import outlet_folds, read_labels
 from framing.paths import shared_data_dir, synthetic_corpus_files
+from framing.runs import digest_of, write_json, write_run_folder
 from framing.schema import LabelSchema, load_schema
 from framing.tagger import FramingTagger, _apply
 from framing.types import LabeledSentence
@@ -154,27 +150,16 @@ def run_experiment(config_path: str | Path, models_dir: str | Path = "models", l
 
 def _write_run(config: ExperimentConfig, config_path: str | Path, models_dir: str | Path, results: dict[str, Any],
                histories: dict[str, Any], model: Any, seconds: float, data: Mapping[str, int]) -> Path:
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    digest = hashlib.sha256(json.dumps(config.to_dict(), sort_keys=True).encode()).hexdigest()[:6]
-    parent = Path(models_dir) / config.name
-    parent.mkdir(parents=True, exist_ok=True)
-    target = parent / f"{stamp}-{digest}"
-    while target.exists():  # two runs in one second: never overwrite
-        target = parent / f"{stamp}-{digest}-{os.urandom(2).hex()}"
-    tmp = Path(tempfile.mkdtemp(prefix=".partial-", dir=parent))
-    try:
+    def fill(tmp: Path) -> None:
         header = f"# resolved from {config_path}; rerun: framing experiment run {config_path}\n"
         (tmp / "config.yaml").write_text(header + yaml.safe_dump(config.to_dict(), sort_keys=False), encoding="utf-8")
         summary = {"experiment": config.name, "seconds": round(seconds, 1), "data": dict(data), "results": results}
-        (tmp / "metrics.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")
-        (tmp / "history.json").write_text(json.dumps(histories, indent=2), encoding="utf-8")
+        write_json(tmp / "metrics.json", summary)
+        write_json(tmp / "history.json", histories)
         if model is not None and hasattr(model, "save"):
             model.save(tmp / "model")
-        tmp.rename(target)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return target
+
+    return write_run_folder(Path(models_dir) / config.name, digest_of(config.to_dict()), fill)
 
 
 def compare_runs(runs: Sequence[str | Path]) -> str:

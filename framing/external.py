@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import csv
 import re
-from collections import defaultdict
 from pathlib import Path
 
 from framing.types import LabeledSentence

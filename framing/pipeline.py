@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 from framing import __version__
 from framing.clean import clean_article
 from framing.errors import InputError
+from framing.files import read_jsonl_objects, write_jsonl_atomic
 from framing.ingest import is_presplit, read_articles, read_sentences
 from framing.registry import resolve_model_dir
 from framing.segment import segment_articles
@@ -67,22 +66,6 @@ def tagged_to_json(t: TaggedSentence) -> dict[str, Any]:
     }
 
 
-def write_jsonl_atomic(path: str | Path, objects: Iterable[dict[str, Any]]) -> Path:
-    """Write JSONL into a temporary sibling, then rename: a reader never sees half a file."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            for obj in objects:
-                handle.write(json.dumps(obj, ensure_ascii=False) + "\n")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
-
-
 def is_tag_output(path: str | Path) -> bool:
     """A ``framing tag`` output file: JSONL whose first object has the tag fields."""
     path = Path(path)
@@ -103,14 +86,8 @@ def read_tagged(path: str | Path) -> list[TaggedSentence]:
     """Read a ``framing tag`` output back, validating each line."""
     path = Path(path)
     out = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise InputError(path, f"malformed JSON: {exc.msg}", line=number) from None
-        missing = [k for k in TAG_FIELDS if not isinstance(obj, dict) or k not in obj]
+    for number, obj in read_jsonl_objects(path, fix="pass the file written by `framing tag`, unchanged"):
+        missing = [k for k in TAG_FIELDS if k not in obj]
         if missing:
             raise InputError(path, f"missing field(s) {missing}", line=number,
                              fix="pass the file written by `framing tag`, unchanged")

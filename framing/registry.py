@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Mapping
 
 from framing.errors import InputError
+from framing.files import write_text_atomic
 from framing.paths import SHIPPED_MODEL_DIR
 
 DEFAULT_POINTER = "DEFAULT"
@@ -93,17 +93,7 @@ def _write_pointer(home: Path, value: str | None) -> None:
     if value is None:
         pointer.unlink(missing_ok=True)
         return
-    home.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{DEFAULT_POINTER}.", dir=home)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(value + "\n")
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, pointer)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_text_atomic(pointer, value + "\n")
 
 
 def set_default(folder: str | Path, *, action: str = "set", home: Path | None = None) -> Path:

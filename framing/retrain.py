@@ -38,7 +38,8 @@ from framing.evaluate import HEADLINE, score
 from framing.experiment import load_named_data
 from framing.labels import label_to_json, read_labels
 from framing.paths import shared_data_dir, synthetic_corpus_files
-from framing.pipeline import load_tagger, write_jsonl_atomic
+from framing.files import write_jsonl_atomic
+from framing.pipeline import load_tagger
 from framing.registry import models_home, resolve_model_dir, set_default
 from framing.runs import digest_of, write_json, write_run_folder
 from framing.schema import LabelSchema
