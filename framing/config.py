@@ -79,6 +79,7 @@ class ExperimentConfig:
 
     def to_dict(self) -> dict[str, Any]:
         plain = _plain(dataclasses.asdict(self))
+        del plain["model"]["seed"]  # seeds live in train.seeds; a resolved config must load again
         if plain["active_learning"] is None:
             del plain["active_learning"]  # other experiments' resolved configs stay as they were
         return plain
@@ -211,8 +212,12 @@ def _check_active_learning(config: ExperimentConfig, where: str | Path) -> None:
         raise InputError(where, f"active_learning.strategies: expected distinct strategy names, got {list(al.strategies)}")
 
 
-def load_config(path: str | Path) -> ExperimentConfig:
-    """Read and validate one experiment YAML (``yaml.safe_load`` only)."""
+def load_config(path: str | Path, *, resolved: bool = False) -> ExperimentConfig:
+    """Read and validate one experiment YAML (``yaml.safe_load`` only).
+
+    ``resolved=True`` reads a run folder's saved ``config.yaml``: runs written before
+    ``to_dict`` dropped ``model.seed`` carry it (always 0), and it is ignored there.
+    """
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -226,4 +231,6 @@ def load_config(path: str | Path) -> ExperimentConfig:
         line = getattr(getattr(exc, "problem_mark", None), "line", None)
         raise InputError(path, f"not valid YAML: {getattr(exc, 'problem', exc)}",
                          line=None if line is None else line + 1) from None
+    if resolved and isinstance(data, dict) and isinstance(data.get("model"), dict):
+        data["model"].pop("seed", None)
     return parse_config(data, path)

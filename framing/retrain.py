@@ -106,7 +106,7 @@ def base_training_files(model_dir: Path) -> tuple[list[DataFile], set[str]]:
             except (ValueError, KeyError, TypeError) as exc:
                 raise InputError(record, f"not a training-data record: {exc}") from None
     if (run / "config.yaml").is_file():
-        config = load_config(run / "config.yaml")
+        config = load_config(run / "config.yaml", resolved=True)
         return [DataFile(p, None, "base") for name in config.train.data for p in _named_files(name, run / "config.yaml")], set()
     raise InputError(model_dir, "the base model does not record what it was trained on "
                      f"(no {TRAINING_DATA_FILE} or experiment config.yaml in its run folder)",

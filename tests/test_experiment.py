@@ -40,6 +40,9 @@ def test_run_writes_a_new_folder_with_config_metrics_history_and_model(tiny_enco
     assert set(metrics["mean"]) >= {"frames_macro_f1", "attribution_macro_f1", "boilerplate_f1"}
     assert metrics["per_seed"][0]["n_sentences"] == 173
     assert not [p for p in (tmp_path / "models" / "tiny").iterdir() if p.name.startswith(".partial")]
+    from framing.config import load_config
+
+    assert load_config(first / "config.yaml") == load_config(config)  # the resolved config reruns as is
     table = compare_runs([first, second])
     assert table.count("| tiny (") == 2
 
