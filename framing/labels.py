@@ -7,13 +7,13 @@ test inflate every score.
 
 from __future__ import annotations
 
-import json
 import random
 from collections import defaultdict
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
 from framing.errors import InputError
+from framing.files import read_jsonl_objects
 from framing.schema import LabelSchema
 from framing.types import ATTRIBUTIONS, LabeledSentence
 
@@ -76,24 +76,11 @@ def parse_label(obj: Any, schema: LabelSchema, where: str | Path, line: int) -> 
 def read_labels(path: str | Path, schema: LabelSchema) -> list[LabeledSentence]:
     """Read a labeled JSONL file; any bad line is an ``InputError`` naming it."""
     path = Path(path)
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise InputError(path, "labeled data file not found") from None
-    try:
-        lines = raw.decode("utf-8").splitlines()
-    except UnicodeDecodeError as exc:
-        raise InputError(path, f"not UTF-8 text (byte {exc.start})", fix="save the file as UTF-8") from None
+    if not path.is_file():
+        raise InputError(path, "labeled data file not found")
     rows: list[LabeledSentence] = []
     seen: dict[str, int] = {}
-    for number, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise InputError(path, f"malformed JSON: {exc.msg} at column {exc.colno}", line=number,
-                             fix="one JSON object per line") from None
+    for number, obj in read_jsonl_objects(path, fix="one JSON object per line"):
         row = parse_label(obj, schema, path, number)
         if row.id in seen:
             raise InputError(path, f"sentence id {row.id} already appears on line {seen[row.id]}", line=number,
