@@ -23,6 +23,7 @@ from scipy import stats
 from scipy.spatial.distance import jensenshannon
 
 from framing.errors import InputError
+from framing.files import json_ready
 from framing.types import ATTRIBUTIONS, TaggedSentence
 
 CI_LEVEL = 0.95
@@ -200,7 +201,7 @@ class Summary:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able: tuples become lists, undefined numbers are None (never NaN)."""
-        return _lists(asdict(self))
+        return json_ready(asdict(self))
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "Summary":
@@ -215,14 +216,6 @@ class Summary:
             divergence=_record(Divergence, data["divergence"]),
             evidence=tuple(_record(Evidence, d) for d in data["evidence"]),
         )
-
-
-def _lists(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _lists(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_lists(v) for v in value]
-    return value
 
 
 def _tuples(value: Any) -> Any:

@@ -17,6 +17,7 @@ from typing import Any, Literal
 import yaml
 
 from framing.errors import InputError
+from framing.files import json_ready
 from framing.selection import StrategyName
 from framing.tagger import TaggerSettings
 
@@ -78,19 +79,11 @@ class ExperimentConfig:
     active_learning: ActiveLearningConfig | None = None  # set: `experiment run` simulates labeling rounds
 
     def to_dict(self) -> dict[str, Any]:
-        plain = _plain(dataclasses.asdict(self))
+        plain = json_ready(dataclasses.asdict(self))
         del plain["model"]["seed"]  # seeds live in train.seeds; a resolved config must load again
         if plain["active_learning"] is None:
             del plain["active_learning"]  # other experiments' resolved configs stay as they were
         return plain
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    return value
 
 
 def _describe(tp: Any) -> str:

@@ -4,7 +4,8 @@ A run trains one tagger per seed on ``train.data`` and scores it on each ``evalu
 set; ``pool_cv`` trains one more tagger per seed and fold, with the fold's outlets held
 out of training (leave-outlets-out: the judgement is on outlets never seen). The folder
 holds the resolved config, per-epoch and final metrics (per seed, mean and std) and the
-first seed's model. It is built in a hidden sibling folder and renamed into place, so no
+first seed's model (and, for ``pool_cv``, the first seed's out-of-fold predictions in
+``pool_cv_predictions.jsonl``, gold beside predicted). It is built in a hidden sibling folder and renamed into place, so no
 run is ever half-written or overwrites another.
 """
 
@@ -24,6 +25,7 @@ from framing.config import ExperimentConfig, load_config
 from framing.errors import InputError
 from framing.evaluate import HEADLINE, Metrics, score
 from framing.external import read_gum, read_newssd
+from framing.files import write_jsonl_atomic
 from framing.labels import outlet_folds, read_labels
 from framing.paths import shared_data_dir, synthetic_corpus_files
 from framing.runs import digest_of, write_json, write_run_folder
@@ -123,6 +125,7 @@ def run_experiment(config_path: str | Path, models_dir: str | Path = "models", l
         rest = [r for r in train_rows if r.id not in pool_ids]
         folds = outlet_folds(pool, config.evaluate.cv_folds, config.evaluate.cv_seed)
         per_cv: list[dict[str, Any]] = []
+        oof_predictions: list[dict[str, Any]] = []
         for seed in config.train.seeds:
             gold_all: list[LabeledSentence] = []
             probs_all: list[np.ndarray] = []
@@ -140,22 +143,43 @@ def run_experiment(config_path: str | Path, models_dir: str | Path = "models", l
                 labels_all += labels
                 print(f"[{config.name}] seed {seed} pool_cv fold {k + 1}/{len(folds)}: {fold_scores[-1]}", file=log)
             m = score(gold_all, labels_all, schema.frames, np.concatenate(probs_all))
+            if not oof_predictions:  # the first seed's out-of-fold predictions, for error analysis
+                oof_predictions = _oof_records(gold_all, np.concatenate(probs_all), labels_all, schema.frames)
             per_cv.append({**m.to_dict(), "seed": seed, "folds": fold_scores, "fit_seconds": round(time.time() - t0, 1)})
             print(f"[{config.name}] seed {seed} pool_cv (pooled over folds): {m.headline()}", file=log)
         results["pool_cv"] = {"per_seed": per_cv, "folds": [sorted(f) for f in folds], **_mean_std(per_cv)}
 
     return _write_run(config, config_path, models_dir, results, histories, first_model, time.time() - started,
-                      {"train_sentences": len(train_rows), "train_articles": len({r.doc_id for r in train_rows})})
+                      {"train_sentences": len(train_rows), "train_articles": len({r.doc_id for r in train_rows})},
+                      oof_predictions if "pool_cv" in config.evaluate.sets else [])
+
+
+def _oof_records(gold: Sequence[LabeledSentence], probs: np.ndarray, labels: Sequence[Any],
+                 frames: Sequence[str]) -> list[dict[str, Any]]:
+    """One line per held-out sentence: gold labels beside the prediction made without its outlet."""
+    out = []
+    for r, p, (content, chosen, voice) in zip(gold, probs, labels):
+        out.append({
+            "id": r.id, "outlet": r.outlet, "text": r.text,
+            "gold": {"content": r.content, "frames": list(r.frames), "attribution": r.attribution},
+            "pred": {"content": content, "frames": list(chosen), "attribution": voice},
+            "scores": {"content": round(float(p[0]), 4), "attributed": round(float(p[1]), 4),
+                       **{f: round(float(p[2 + j]), 4) for j, f in enumerate(frames)}},
+        })
+    return out
 
 
 def _write_run(config: ExperimentConfig, config_path: str | Path, models_dir: str | Path, results: dict[str, Any],
-               histories: dict[str, Any], model: Any, seconds: float, data: Mapping[str, int]) -> Path:
+               histories: dict[str, Any], model: Any, seconds: float, data: Mapping[str, int],
+               oof_predictions: Sequence[dict[str, Any]] = ()) -> Path:
     def fill(tmp: Path) -> None:
         header = f"# resolved from {config_path}; rerun: framing experiment run {config_path}\n"
         (tmp / "config.yaml").write_text(header + yaml.safe_dump(config.to_dict(), sort_keys=False), encoding="utf-8")
         summary = {"experiment": config.name, "seconds": round(seconds, 1), "data": dict(data), "results": results}
         write_json(tmp / "metrics.json", summary)
         write_json(tmp / "history.json", histories)
+        if oof_predictions:
+            write_jsonl_atomic(tmp / "pool_cv_predictions.jsonl", oof_predictions)
         if model is not None and hasattr(model, "save"):
             model.save(tmp / "model")
 

@@ -15,6 +15,15 @@ from typing import Any, Iterable, Iterator
 from framing.errors import InputError
 
 
+def json_ready(value: Any) -> Any:
+    """Tuples to lists, recursively: what ``asdict`` of a frozen record needs before JSON/YAML."""
+    if isinstance(value, dict):
+        return {k: json_ready(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_ready(v) for v in value]
+    return value
+
+
 def write_text_atomic(path: str | Path, text: str) -> Path:
     """Replace ``path`` with ``text`` in one atomic step."""
     path = Path(path)

@@ -55,6 +55,9 @@ def test_pool_cv_holds_each_fold_outlets_out_and_scores_every_pool_sentence(tiny
     folds = [set(f) for f in result["folds"]]
     assert len(folds) == 2 and not folds[0] & folds[1]
     assert result["per_seed"][0]["n_sentences"] == 540  # every pool sentence scored once, out of fold
+    oof = [json.loads(line) for line in (run / "pool_cv_predictions.jsonl").read_text().splitlines()]
+    assert len({r["id"] for r in oof}) == 540
+    assert set(oof[0]) == {"id", "outlet", "text", "gold", "pred", "scores"}
 
 
 def test_outlet_folds_partition_outlets():
