@@ -20,17 +20,16 @@ from typing import Any, Literal, Sequence
 
 import numpy as np
 from scipy import stats
-from scipy.spatial.distance import jensenshannon
 
 from framing.errors import InputError
 from framing.files import json_ready
+from framing.stats import (CI_LEVEL, bh_adjust, bootstrap_weights, chi_square, js_divergence, percentile_interval,
+                           permutation_pvalues, wilson_interval)
 from framing.types import ATTRIBUTIONS, TaggedSentence
 
-CI_LEVEL = 0.95
 MIN_ARTICLES = 3
 N_EVIDENCE = 3
 NONE = "none"  # the profile's extra category: a content sentence with no frame
-_PERM_CHUNK = 1000  # permutations per block, to bound memory on large corpora
 
 Reading = Literal["adopts", "reports", "mixed", "n/a"]
 IntervalMethod = Literal[
@@ -224,81 +223,6 @@ def _tuples(value: Any) -> Any:
 
 def _record(cls: Any, data: dict[str, Any]) -> Any:
     return cls(**{k: _tuples(v) for k, v in data.items()})
-
-
-# ---------------------------------------------------------------- the statistics
-
-
-def wilson_interval(k: int, n: int, level: float = CI_LEVEL) -> tuple[float, float]:
-    """Wilson score interval for k of n independent trials (n >= 1); contains k / n."""
-    ci = stats.binomtest(k, n).proportion_ci(confidence_level=level, method="wilson")
-    return float(ci.low), float(ci.high)
-
-
-def bootstrap_weights(n_units: int, n_boot: int, rng: np.random.Generator) -> np.ndarray:
-    """How often each unit is drawn in each resample with replacement: (n_boot, n_units) ints."""
-    return rng.multinomial(n_units, np.full(n_units, 1.0 / n_units), size=n_boot)
-
-
-def percentile_interval(draws: np.ndarray, level: float = CI_LEVEL) -> tuple[float, float]:
-    """The percentile interval of 1-D bootstrap draws (NaN draws dropped by the caller)."""
-    tail = 100 * (1 - level) / 2
-    low, high = np.percentile(draws, [tail, 100 - tail])
-    return float(low), float(high)
-
-
-def chi_square(k: np.ndarray, c: np.ndarray) -> np.ndarray:
-    """Pearson chi-square of outlet x (frame / no frame) tables, vectorised.
-
-    k: (..., outlets, frames) sentences with the frame; c: (..., outlets) content sentences.
-    Returns (..., frames). For a two-column table the statistic reduces to
-    sum_outlets (k - c p)^2 / (c p (1 - p)), p = pooled share. Frames with p in {0, 1} get 0.
-    """
-    c = c[..., None]
-    p = k.sum(axis=-2, keepdims=True) / c.sum(axis=-2, keepdims=True)
-    var = c * p * (1 - p)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        terms = np.where(var > 0, (k - c * p) ** 2 / var, 0.0)
-    return np.asarray(terms.sum(axis=-2))
-
-
-def permutation_pvalues(
-    k: np.ndarray, c: np.ndarray, labels: np.ndarray, n_perm: int, rng: np.random.Generator
-) -> tuple[np.ndarray, np.ndarray]:
-    """Chi-square statistic and permutation p per frame, shuffling outlet labels across articles.
-
-    k: (articles, frames) frame counts; c: (articles,) content counts; labels: (articles,)
-    outlet index 0..R-1. Each outlet keeps its number of articles in every permutation.
-    """
-    n_out = int(labels.max()) + 1
-    onehot = np.eye(n_out)[labels]  # (articles, outlets)
-    observed = chi_square(onehot.T @ k, onehot.T @ c)  # (frames,)
-    tol = 1e-9 * np.maximum(1.0, observed)  # equal statistics computed in another order
-    exceed = np.zeros_like(observed)
-    data = np.column_stack([c, k])  # (articles, 1 + frames)
-    for start in range(0, n_perm, _PERM_CHUNK):
-        m = min(_PERM_CHUNK, n_perm - start)
-        perm = rng.permuted(np.tile(labels, (m, 1)), axis=1)  # (m, articles)
-        sums = np.stack([(perm == r).astype(float) @ data for r in range(n_out)], axis=1)
-        permuted = chi_square(sums[..., 1:], sums[..., 0])  # (m, frames)
-        exceed += (permuted >= observed - tol).sum(axis=0)
-    return observed, (1 + exceed) / (1 + n_perm)
-
-
-def bh_adjust(pvalues: Sequence[float] | np.ndarray) -> np.ndarray:
-    """Benjamini-Hochberg adjusted p-values (q), in the input order."""
-    p = np.asarray(pvalues, dtype=float)
-    order = np.argsort(p)
-    scaled = p[order] * p.size / np.arange(1, p.size + 1)
-    q = np.minimum.accumulate(scaled[::-1])[::-1]
-    out = np.empty_like(p)
-    out[order] = np.minimum(q, 1.0)
-    return out
-
-
-def js_divergence(p: Sequence[float], q: Sequence[float]) -> float:
-    """Jensen-Shannon divergence, base 2, in [0, 1] (scipy gives the distance: square it)."""
-    return float(jensenshannon(p, q, base=2) ** 2)
 
 
 # ---------------------------------------------------------------- the entry point

@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from framing.aggregate import BOOTSTRAP, WILSON, Summary, bh_adjust, summarize
+from framing.aggregate import BOOTSTRAP, WILSON, Summary, summarize
 from framing.errors import InputError
+from framing.stats import bh_adjust
 from framing.types import TaggedSentence
 
 FRAMES = ("alpha", "beta")  # a user-defined frame set: nothing here knows the codebook's frames
