@@ -5,8 +5,8 @@ set; ``pool_cv`` trains one more tagger per seed and fold, with the fold's outle
 out of training (leave-outlets-out: the judgement is on outlets never seen). The folder
 holds the resolved config, per-epoch and final metrics (per seed, mean and std) and the
 first seed's model (and, for ``pool_cv``, the first seed's out-of-fold predictions in
-``pool_cv_predictions.jsonl``, gold beside predicted). It is built in a hidden sibling folder and renamed into place, so no
-run is ever half-written or overwrites another.
+``pool_cv_predictions.jsonl``, gold beside predicted). It is built in a hidden sibling
+folder and renamed into place, so no run is ever half-written or overwrites another.
 """
 
 from __future__ import annotations
@@ -99,6 +99,7 @@ def run_experiment(config_path: str | Path, models_dir: str | Path = "models", l
     results: dict[str, Any] = {}
     histories: dict[str, Any] = {}
     first_model: Any = None
+    oof_predictions: list[dict[str, Any]] = []  # pool_cv only
 
     full_evals = [e for e in config.evaluate.sets if e != "pool_cv"]
     if full_evals:
@@ -125,7 +126,6 @@ def run_experiment(config_path: str | Path, models_dir: str | Path = "models", l
         rest = [r for r in train_rows if r.id not in pool_ids]
         folds = outlet_folds(pool, config.evaluate.cv_folds, config.evaluate.cv_seed)
         per_cv: list[dict[str, Any]] = []
-        oof_predictions: list[dict[str, Any]] = []
         for seed in config.train.seeds:
             gold_all: list[LabeledSentence] = []
             probs_all: list[np.ndarray] = []
@@ -151,7 +151,7 @@ def run_experiment(config_path: str | Path, models_dir: str | Path = "models", l
 
     return _write_run(config, config_path, models_dir, results, histories, first_model, time.time() - started,
                       {"train_sentences": len(train_rows), "train_articles": len({r.doc_id for r in train_rows})},
-                      oof_predictions if "pool_cv" in config.evaluate.sets else [])
+                      oof_predictions)
 
 
 def _oof_records(gold: Sequence[LabeledSentence], probs: np.ndarray, labels: Sequence[Any],
