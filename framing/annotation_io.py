@@ -39,8 +39,8 @@ def text_sha256(text: str) -> str:
 
 
 @dataclass(frozen=True)
-class ExportedSentence:
-    """One sentence sent to annotators: what they see, and the model's pre-annotation."""
+class ShownSentence:
+    """A sentence as annotators see it: its text and the neighbours shown around it."""
 
     doc_id: str
     outlet: str
@@ -48,11 +48,6 @@ class ExportedSentence:
     text: str
     context_before: str
     context_after: str
-    content: bool
-    frames: tuple[str, ...]
-    attribution: str | None
-    doubt: float
-    model: str
 
     @property
     def id(self) -> str:
@@ -61,6 +56,17 @@ class ExportedSentence:
     @property
     def text_sha256(self) -> str:
         return text_sha256(self.text)
+
+
+@dataclass(frozen=True)
+class ExportedSentence(ShownSentence):
+    """One sentence sent to annotators: what they see, and the model's pre-annotation."""
+
+    content: bool
+    frames: tuple[str, ...]
+    attribution: str | None
+    doubt: float
+    model: str
 
 
 @dataclass(frozen=True)

@@ -28,14 +28,14 @@ from typing import Any, Iterable, Mapping, Sequence
 
 import numpy as np
 
-from framing.annotation_io import text_sha256
+from framing.annotation_io import ShownSentence, text_sha256
 from framing.errors import InputError
 from framing.labels import label_to_json, parse_label
 from framing.files import read_jsonl_objects, write_jsonl_atomic, write_text_atomic
 
 _RESTORE = "this file is written by framing; restore it from history or re-export"
 from framing.schema import LabelSchema
-from framing.types import LabeledSentence, Sentence, sentence_id
+from framing.types import LabeledSentence, Sentence
 
 SCHEMA_FILE = "schema.json"
 REGISTRY_FILE = "sentences.jsonl"
@@ -46,23 +46,8 @@ ANNOTATOR_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9@._+-]*$")
 
 
 @dataclass(frozen=True)
-class Registered:
+class Registered(ShownSentence):
     """One exported sentence as the registry remembers it."""
-
-    doc_id: str
-    outlet: str
-    sent_idx: int
-    text: str
-    context_before: str
-    context_after: str
-
-    @property
-    def id(self) -> str:
-        return sentence_id(self.doc_id, self.sent_idx)
-
-    @property
-    def text_sha256(self) -> str:
-        return text_sha256(self.text)
 
     def to_json(self) -> dict[str, Any]:
         return {"id": self.id, "doc_id": self.doc_id, "sent_idx": self.sent_idx, "outlet": self.outlet,
