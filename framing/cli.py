@@ -55,6 +55,12 @@ def _experiment_compare(args: argparse.Namespace) -> None:
     print(compare_runs(args.runs))
 
 
+def _experiment_thresholds(args: argparse.Namespace) -> None:
+    from framing.experiment import format_threshold_study, threshold_study
+
+    print(format_threshold_study(threshold_study(args.run)))
+
+
 def _annotate_export(args: argparse.Namespace) -> None:
     from framing.annotate import export_for_annotation
 
@@ -138,6 +144,9 @@ def build_parser() -> argparse.ArgumentParser:
     compare = experiment.add_parser("compare", help="side-by-side table of run folders")
     compare.add_argument("runs", nargs="+")
     compare.set_defaults(func=_experiment_compare)
+    thresholds = experiment.add_parser("thresholds", help="pool-CV metrics of a run under each threshold rule")
+    thresholds.add_argument("run", help="a pool_cv run folder")
+    thresholds.set_defaults(func=_experiment_thresholds)
 
     annotate = sub.add_parser("annotate", help="choose sentences to label, import labels, measure agreement")
     annotate_sub = annotate.add_subparsers(dest="action", required=True)

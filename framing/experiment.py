@@ -5,7 +5,9 @@ set; ``pool_cv`` trains one more tagger per seed and fold, with the fold's outle
 out of training (leave-outlets-out: the judgement is on outlets never seen). The folder
 holds the resolved config, per-epoch and final metrics (per seed, mean and std) and the
 first seed's model (and, for ``pool_cv``, the first seed's out-of-fold predictions in
-``pool_cv_predictions.jsonl``, gold beside predicted). It is built in a hidden sibling
+``pool_cv_predictions.jsonl``, gold beside predicted, and every seed's and fold's dev and
+test scores in ``pool_cv_scores.jsonl``, which ``threshold_study`` re-tunes under each
+threshold rule without retraining). It is built in a hidden sibling
 folder and renamed into place, so no run is ever half-written or overwrites another.
 """
 
@@ -30,6 +32,7 @@ from framing.labels import outlet_folds, read_labels
 from framing.paths import shared_data_dir, synthetic_corpus_files
 from framing.runs import digest_of, write_json, write_run_folder
 from framing.schema import LabelSchema, load_schema
+from framing.tune import TUNING, tune_thresholds
 from framing.tagger import FramingTagger, _apply
 from framing.types import LabeledSentence
 
@@ -100,6 +103,7 @@ def run_experiment(config_path: str | Path, models_dir: str | Path = "models", l
     histories: dict[str, Any] = {}
     first_model: Any = None
     oof_predictions: list[dict[str, Any]] = []  # pool_cv only
+    cv_scores: list[dict[str, Any]] = []  # pool_cv only: dev and test scores of every seed and fold
 
     full_evals = [e for e in config.evaluate.sets if e != "pool_cv"]
     if full_evals:
@@ -137,6 +141,9 @@ def run_experiment(config_path: str | Path, models_dir: str | Path = "models", l
                 tagger = make(schema, config.model, seed).fit(rest + [r for r in pool if r.outlet not in held])
                 probs = tagger.predict_proba([r.as_sentence() for r in test])
                 labels = _apply(probs, tagger.thresholds_, schema.frames)
+                if getattr(tagger, "dev_", None) is not None:
+                    cv_scores += _score_records(*tagger.dev_, seed=seed, fold=k, split="dev")
+                    cv_scores += _score_records(test, probs, seed=seed, fold=k, split="test")
                 fold_scores.append(score(test, labels, schema.frames).headline())
                 gold_all += test
                 probs_all.append(probs)
@@ -151,7 +158,64 @@ def run_experiment(config_path: str | Path, models_dir: str | Path = "models", l
 
     return _write_run(config, config_path, models_dir, results, histories, first_model, time.time() - started,
                       {"train_sentences": len(train_rows), "train_articles": len({r.doc_id for r in train_rows})},
-                      oof_predictions)
+                      oof_predictions, cv_scores)
+
+
+def _score_records(gold: Sequence[LabeledSentence], probs: np.ndarray, **where: Any) -> list[dict[str, Any]]:
+    """Gold labels and raw scores, compact, for re-tuning thresholds after the run."""
+    return [{**where, "id": r.id, "synthetic": r.synthetic, "content": r.content, "frames": list(r.frames),
+             "attribution": r.attribution, "scores": [float(x) for x in p]} for r, p in zip(gold, probs)]
+
+
+def threshold_study(run: str | Path, schema: LabelSchema | None = None) -> dict[str, list[dict[str, float]]]:
+    """Pool-CV headline metrics per seed under each threshold rule, re-tuned from a run's saved scores.
+
+    Thresholds do not change training, so each rule of ``framing.tune`` is applied to the
+    dev scores each fold's tagger saw, and the resulting thresholds to its held-out outlets.
+    The run's own rule reproduces the run's metrics.
+    """
+    path = Path(run) / "pool_cv_scores.jsonl"
+    if not path.is_file():
+        raise InputError(run, "no pool_cv_scores.jsonl in this run folder",
+                         fix="pass a pool_cv run made by this version (framing experiment run experiments/default_pool_cv.yaml)")
+    schema = schema if schema is not None else load_schema()
+    groups: dict[tuple[int, int, str], list[dict[str, Any]]] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        rec = json.loads(line)
+        groups.setdefault((rec["seed"], rec["fold"], rec["split"]), []).append(rec)
+
+    def rows(recs: list[dict[str, Any]]) -> tuple[list[LabeledSentence], np.ndarray]:
+        gold = [LabeledSentence(r["id"].rsplit(":", 1)[0], "", 0, "", r["content"], tuple(r["frames"]),
+                                r["attribution"], r["synthetic"]) for r in recs]
+        return gold, np.array([r["scores"] for r in recs])
+
+    study: dict[str, list[dict[str, float]]] = {}
+    for how in TUNING:
+        study[how] = []
+        for seed in sorted({k[0] for k in groups}):
+            gold_all: list[LabeledSentence] = []
+            labels_all: list[Any] = []
+            probs_all = []
+            for fold in sorted({k[1] for k in groups if k[0] == seed}):
+                thresholds = tune_thresholds(*rows(groups[(seed, fold, "dev")]), schema.frames, how)  # type: ignore[arg-type]
+                test_gold, test_probs = rows(groups[(seed, fold, "test")])
+                gold_all += test_gold
+                labels_all += _apply(test_probs, thresholds, schema.frames)
+                probs_all.append(test_probs)
+            study[how].append(score(gold_all, labels_all, schema.frames, np.concatenate(probs_all)).headline())
+    return study
+
+
+def format_threshold_study(study: Mapping[str, Sequence[Mapping[str, float]]]) -> str:
+    """The study as a markdown table: mean ± std over seeds, and the mean of the three measures."""
+    lines = ["| threshold rule | " + " | ".join(HEADLINE) + " | mean of three | per seed |",
+             "|---|" + "---|" * (len(HEADLINE) + 2)]
+    for how, per_seed in study.items():
+        cells = [f"{np.mean([h[k] for h in per_seed]):.3f} ± {np.std([h[k] for h in per_seed]):.3f}" for k in HEADLINE]
+        overall = np.mean([[h[k] for k in HEADLINE] for h in per_seed])
+        seeds = ", ".join(f"{np.mean([h[k] for k in HEADLINE]):.3f}" for h in per_seed)
+        lines.append(f"| {how} | " + " | ".join(cells) + f" | {overall:.3f} | {seeds} |")
+    return "\n".join(lines)
 
 
 def _oof_records(gold: Sequence[LabeledSentence], probs: np.ndarray, labels: Sequence[Any],
@@ -171,7 +235,7 @@ def _oof_records(gold: Sequence[LabeledSentence], probs: np.ndarray, labels: Seq
 
 def _write_run(config: ExperimentConfig, config_path: str | Path, models_dir: str | Path, results: dict[str, Any],
                histories: dict[str, Any], model: Any, seconds: float, data: Mapping[str, int],
-               oof_predictions: Sequence[dict[str, Any]] = ()) -> Path:
+               oof_predictions: Sequence[dict[str, Any]] = (), cv_scores: Sequence[dict[str, Any]] = ()) -> Path:
     def fill(tmp: Path) -> None:
         header = f"# resolved from {config_path}; rerun: framing experiment run {config_path}\n"
         (tmp / "config.yaml").write_text(header + yaml.safe_dump(config.to_dict(), sort_keys=False), encoding="utf-8")
@@ -180,6 +244,8 @@ def _write_run(config: ExperimentConfig, config_path: str | Path, models_dir: st
         write_json(tmp / "history.json", histories)
         if oof_predictions:
             write_jsonl_atomic(tmp / "pool_cv_predictions.jsonl", oof_predictions)
+        if cv_scores:
+            write_jsonl_atomic(tmp / "pool_cv_scores.jsonl", cv_scores)
         if model is not None and hasattr(model, "save"):
             model.save(tmp / "model")
 

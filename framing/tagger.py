@@ -43,7 +43,7 @@ from framing.model import (
     trainable_prefixes,
 )
 from framing.schema import LabelSchema, load_schema
-from framing.tune import Thresholds, tune_thresholds
+from framing.tune import ThresholdTuning, Thresholds, tune_thresholds
 from framing.types import Attribution, LabeledSentence, Sentence, TaggedSentence
 
 WEIGHTS_FILE = "weights.safetensors"
@@ -77,6 +77,7 @@ class TaggerSettings:
     dropout: float = 0.1
     dev_fraction: float = 0.15
     real_weight: float = 1.0
+    threshold_tuning: ThresholdTuning = "pooled"  # see framing.tune.tune_thresholds
     bf16: bool = True
     seed: int = 0
 
@@ -118,7 +119,9 @@ class FramingTagger:
         self._train(examples, dev)
         _round_to_storage_precision(self.net_, prefixes)
         if dev:
-            self.thresholds_ = tune_thresholds(dev, self.predict_proba([r.as_sentence() for r in dev]), self.schema.frames)
+            # kept in memory (not saved) so experiments can study threshold choices afterwards
+            self.dev_ = (list(dev), self.predict_proba([r.as_sentence() for r in dev]))
+            self.thresholds_ = tune_thresholds(*self.dev_, self.schema.frames, s.threshold_tuning)
         else:
             self.thresholds_ = Thresholds.default(self.schema.frames)
         self.train_info_ = {

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Mapping, Sequence
+from typing import Any, Literal, Mapping, Sequence, get_args
 
 import numpy as np
 from sklearn.metrics import f1_score
@@ -33,25 +33,57 @@ class Thresholds:
         return cls(float(data["content"]), float(data["attributed"]), {k: float(v) for k, v in data["frames"].items()})
 
 
-def _best(y: np.ndarray, p: np.ndarray, average: str) -> float:
-    """The grid threshold with the best F1; ties go to the one nearest 0.5 (least tuned)."""
+ThresholdTuning = Literal["pooled", "balanced", "fixed"]
+TUNING: tuple[str, ...] = get_args(ThresholdTuning)
+
+
+def _best(y: np.ndarray, p: np.ndarray, average: str, weight: np.ndarray | None = None, below: bool = False) -> float:
+    """The grid threshold with the best (weighted) F1; ties go to the one nearest 0.5 (least tuned).
+
+    The positive class is predicted where ``p >= t`` (or, with ``below``, where ``p < t``).
+    """
     if len(np.unique(y)) < 2:
         return 0.5
-    scores = [f1_score(y, (p >= t).astype(int), average=average, zero_division=0) for t in GRID]
+    scores = [f1_score(y, ((p < t) if below else (p >= t)).astype(int), average=average, sample_weight=weight,
+                       zero_division=0) for t in GRID]
     best = max(scores)
     return float(min((t for t, s in zip(GRID, scores) if s >= best - 1e-9), key=lambda t: abs(t - 0.5)))
 
 
-def tune_thresholds(gold: Sequence[LabeledSentence], probs: np.ndarray, frames: Sequence[str]) -> Thresholds:
-    """Per-head thresholds maximising F1 on ``gold`` (boilerplate F1, voice macro-F1, frame F1)."""
+def balanced_weights(gold: Sequence[LabeledSentence]) -> np.ndarray:
+    """Sentence weights that give the real and the synthetic part of ``gold`` equal total weight.
+
+    The synthetic corpus outnumbers the real articles about 16 to 1, so a pooled F1 is
+    almost all synthetic; this makes the few real articles count as much as the corpus.
+    """
+    synthetic = np.array([r.synthetic for r in gold])
+    n_syn, n_real = int(synthetic.sum()), int((~synthetic).sum())
+    if n_syn == 0 or n_real == 0:
+        return np.ones(len(gold))
+    return np.where(synthetic, len(gold) / (2 * n_syn), len(gold) / (2 * n_real))
+
+
+def tune_thresholds(
+    gold: Sequence[LabeledSentence], probs: np.ndarray, frames: Sequence[str], how: ThresholdTuning = "pooled"
+) -> Thresholds:
+    """Per-head thresholds maximising F1 on ``gold`` (boilerplate F1, voice macro-F1, frame F1).
+
+    ``how``: ``pooled`` weighs every dev sentence alike; ``balanced`` weighs the real and
+    the synthetic dev articles equally (see :func:`balanced_weights`); ``fixed`` keeps 0.5.
+    """
+    if how not in TUNING:
+        raise ValueError(f"threshold tuning {how!r}: expected one of {', '.join(TUNING)}")
+    if how == "fixed":
+        return Thresholds.default(frames)
+    weight = balanced_weights(gold) if how == "balanced" else np.ones(len(gold))
     is_content = np.array([r.content for r in gold])
-    content = _best((~is_content).astype(int), 1.0 - probs[:, 0], "binary")
-    content_rows = probs[is_content]
+    # boilerplate is the positive class, predicted where P(content) < threshold (as tagger._apply does)
+    content = _best((~is_content).astype(int), probs[:, 0], "binary", weight, below=True)
+    content_rows, content_weight = probs[is_content], weight[is_content]
     voice_gold = np.array([r.attribution == "attributed" for r in gold])[is_content].astype(int)
-    attributed = _best(voice_gold, content_rows[:, 1], "macro")
+    attributed = _best(voice_gold, content_rows[:, 1], "macro", content_weight)
     frame_t = {}
     for j, frame in enumerate(frames):
         y = np.array([frame in r.frames for r in gold])[is_content].astype(int)
-        frame_t[frame] = _best(y, content_rows[:, 2 + j], "binary")
-    # boilerplate is predicted when P(content) < threshold, i.e. 1 - P(content) > 1 - threshold
-    return Thresholds(content=round(1.0 - content, 2), attributed=attributed, frames=frame_t)
+        frame_t[frame] = _best(y, content_rows[:, 2 + j], "binary", content_weight)
+    return Thresholds(content=content, attributed=attributed, frames=frame_t)

@@ -36,6 +36,7 @@ def test_every_shipped_experiment_loads(path):
         ({"name": "x", "train": {"data": ["seeds"]}}, "scoring on seeds while training on them"),
         ({"model": {}}, "name: required key is missing"),
         ({"name": "x", "model": {"epochs": 2.5}}, "model.epochs: expected an integer"),
+        ({"name": "x", "model": {"threshold_tuning": "median"}}, "model.threshold_tuning: expected one of"),
     ],
 )
 def test_bad_config_names_file_and_dotted_key(data, message):

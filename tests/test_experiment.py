@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from framing.cli import main
-from framing.experiment import compare_runs, run_experiment
+from framing.experiment import compare_runs, format_threshold_study, run_experiment, threshold_study
 from framing.labels import label_to_json, outlet_folds
 from tests.conftest import SHARED_DATA, make_labeled, needs_shared_data
 
@@ -58,6 +58,21 @@ def test_pool_cv_holds_each_fold_outlets_out_and_scores_every_pool_sentence(tiny
     oof = [json.loads(line) for line in (run / "pool_cv_predictions.jsonl").read_text().splitlines()]
     assert len({r["id"] for r in oof}) == 540
     assert set(oof[0]) == {"id", "outlet", "text", "gold", "pred", "scores"}
+    saved = [json.loads(line) for line in (run / "pool_cv_scores.jsonl").read_text().splitlines()]
+    assert sum(r["split"] == "test" for r in saved) == 540
+    assert {r["fold"] for r in saved if r["split"] == "dev"} == {0, 1}  # each fold's own dev articles
+
+
+@needs_shared_data()
+def test_threshold_study_reproduces_the_run_under_its_own_rule_and_scores_the_others(tiny_encoder, tmp_path):
+    config = _config(tmp_path, tiny_encoder, ["FILE", "pool"], ["pool_cv"], seeds=(0,))
+    run = run_experiment(config, tmp_path / "models")
+    recorded = json.loads((run / "metrics.json").read_text())["results"]["pool_cv"]["per_seed"][0]
+    study = threshold_study(run)
+    assert set(study) == {"pooled", "balanced", "fixed"}
+    assert study["pooled"][0] == {k: recorded[k] for k in study["pooled"][0]}
+    table = format_threshold_study(study)
+    assert table.count("\n| ") == 3 and "| fixed |" in table
 
 
 def test_outlet_folds_partition_outlets():
