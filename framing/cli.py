@@ -58,7 +58,7 @@ def _experiment_compare(args: argparse.Namespace) -> None:
 def _experiment_thresholds(args: argparse.Namespace) -> None:
     from framing.experiment import format_threshold_study, threshold_study
 
-    print(format_threshold_study(threshold_study(args.run)))
+    print(format_threshold_study(threshold_study(args.run, tolerances=args.tolerance)))
 
 
 def _annotate_export(args: argparse.Namespace) -> None:
@@ -146,6 +146,8 @@ def build_parser() -> argparse.ArgumentParser:
     compare.set_defaults(func=_experiment_compare)
     thresholds = experiment.add_parser("thresholds", help="pool-CV metrics of a run under each threshold rule")
     thresholds.add_argument("run", help="a pool_cv run folder")
+    thresholds.add_argument("--tolerance", type=float, nargs="+", default=[0.0],
+                            help="dev-F1 tolerances to try (model.threshold_tolerance; default 0)")
     thresholds.set_defaults(func=_experiment_thresholds)
 
     annotate = sub.add_parser("annotate", help="choose sentences to label, import labels, measure agreement")

@@ -167,12 +167,14 @@ def _score_records(gold: Sequence[LabeledSentence], probs: np.ndarray, **where: 
              "attribution": r.attribution, "scores": [float(x) for x in p]} for r, p in zip(gold, probs)]
 
 
-def threshold_study(run: str | Path, schema: LabelSchema | None = None) -> dict[str, list[dict[str, float]]]:
+def threshold_study(run: str | Path, schema: LabelSchema | None = None,
+                    tolerances: Sequence[float] = (0.0,)) -> dict[str, list[dict[str, float]]]:
     """Pool-CV headline metrics per seed under each threshold rule, re-tuned from a run's saved scores.
 
-    Thresholds do not change training, so each rule of ``framing.tune`` is applied to the
-    dev scores each fold's tagger saw, and the resulting thresholds to its held-out outlets.
-    The run's own rule reproduces the run's metrics.
+    Thresholds do not change training, so each rule of ``framing.tune`` (at each tolerance) is
+    applied to the dev scores each fold's tagger saw, and the resulting thresholds to its
+    held-out outlets. The run's own rule reproduces the run's metrics. Keys: ``pooled``,
+    ``balanced``, ``fixed``, with ``@tolerance`` appended when it is not 0.
     """
     path = Path(run) / "pool_cv_scores.jsonl"
     if not path.is_file():
@@ -190,19 +192,21 @@ def threshold_study(run: str | Path, schema: LabelSchema | None = None) -> dict[
         return gold, np.array([r["scores"] for r in recs])
 
     study: dict[str, list[dict[str, float]]] = {}
-    for how in TUNING:
-        study[how] = []
+    rules = [(how, tol) for tol in tolerances for how in TUNING if not (how == "fixed" and tol)]
+    for how, tol in rules:
+        key = how if not tol else f"{how}@{tol:g}"
+        study[key] = []
         for seed in sorted({k[0] for k in groups}):
             gold_all: list[LabeledSentence] = []
             labels_all: list[Any] = []
             probs_all = []
             for fold in sorted({k[1] for k in groups if k[0] == seed}):
-                thresholds = tune_thresholds(*rows(groups[(seed, fold, "dev")]), schema.frames, how)  # type: ignore[arg-type]
+                thresholds = tune_thresholds(*rows(groups[(seed, fold, "dev")]), schema.frames, how, tol)  # type: ignore[arg-type]
                 test_gold, test_probs = rows(groups[(seed, fold, "test")])
                 gold_all += test_gold
                 labels_all += _apply(test_probs, thresholds, schema.frames)
                 probs_all.append(test_probs)
-            study[how].append(score(gold_all, labels_all, schema.frames, np.concatenate(probs_all)).headline())
+            study[key].append(score(gold_all, labels_all, schema.frames, np.concatenate(probs_all)).headline())
     return study
 
 

@@ -78,6 +78,7 @@ class TaggerSettings:
     dev_fraction: float = 0.15
     real_weight: float = 1.0
     threshold_tuning: ThresholdTuning = "pooled"  # see framing.tune.tune_thresholds
+    threshold_tolerance: float = 0.0
     bf16: bool = True
     seed: int = 0
 
@@ -121,7 +122,8 @@ class FramingTagger:
         if dev:
             # kept in memory (not saved) so experiments can study threshold choices afterwards
             self.dev_ = (list(dev), self.predict_proba([r.as_sentence() for r in dev]))
-            self.thresholds_ = tune_thresholds(*self.dev_, self.schema.frames, s.threshold_tuning)
+            self.thresholds_ = tune_thresholds(*self.dev_, self.schema.frames, s.threshold_tuning,
+                                               s.threshold_tolerance)
         else:
             self.thresholds_ = Thresholds.default(self.schema.frames)
         self.train_info_ = {

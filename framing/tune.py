@@ -37,8 +37,9 @@ ThresholdTuning = Literal["pooled", "balanced", "fixed"]
 TUNING: tuple[str, ...] = get_args(ThresholdTuning)
 
 
-def _best(y: np.ndarray, p: np.ndarray, average: str, weight: np.ndarray | None = None, below: bool = False) -> float:
-    """The grid threshold with the best (weighted) F1; ties go to the one nearest 0.5 (least tuned).
+def _best(y: np.ndarray, p: np.ndarray, average: str, weight: np.ndarray | None = None, below: bool = False,
+          tolerance: float = 0.0) -> float:
+    """The grid threshold nearest 0.5 (least tuned) among those within ``tolerance`` of the best (weighted) F1.
 
     The positive class is predicted where ``p >= t`` (or, with ``below``, where ``p < t``).
     """
@@ -47,7 +48,7 @@ def _best(y: np.ndarray, p: np.ndarray, average: str, weight: np.ndarray | None 
     scores = [f1_score(y, ((p < t) if below else (p >= t)).astype(int), average=average, sample_weight=weight,
                        zero_division=0) for t in GRID]
     best = max(scores)
-    return float(min((t for t, s in zip(GRID, scores) if s >= best - 1e-9), key=lambda t: abs(t - 0.5)))
+    return float(min((t for t, s in zip(GRID, scores) if s >= best - tolerance - 1e-9), key=lambda t: abs(t - 0.5)))
 
 
 def balanced_weights(gold: Sequence[LabeledSentence]) -> np.ndarray:
@@ -64,26 +65,32 @@ def balanced_weights(gold: Sequence[LabeledSentence]) -> np.ndarray:
 
 
 def tune_thresholds(
-    gold: Sequence[LabeledSentence], probs: np.ndarray, frames: Sequence[str], how: ThresholdTuning = "pooled"
+    gold: Sequence[LabeledSentence], probs: np.ndarray, frames: Sequence[str], how: ThresholdTuning = "pooled",
+    tolerance: float = 0.0,
 ) -> Thresholds:
     """Per-head thresholds maximising F1 on ``gold`` (boilerplate F1, voice macro-F1, frame F1).
 
     ``how``: ``pooled`` weighs every dev sentence alike; ``balanced`` weighs the real and
     the synthetic dev articles equally (see :func:`balanced_weights`); ``fixed`` keeps 0.5.
+    ``tolerance``: take the threshold nearest 0.5 whose dev F1 is within this of the best. Most
+    probabilities sit near 0 or 1, so dev F1 is flat over much of the grid and the exact
+    maximum on a few dozen real sentences is mostly noise.
     """
     if how not in TUNING:
         raise ValueError(f"threshold tuning {how!r}: expected one of {', '.join(TUNING)}")
+    if not 0.0 <= tolerance < 0.1:
+        raise ValueError(f"threshold tolerance {tolerance}: expected a number in [0, 0.1)")
     if how == "fixed":
         return Thresholds.default(frames)
     weight = balanced_weights(gold) if how == "balanced" else np.ones(len(gold))
     is_content = np.array([r.content for r in gold])
     # boilerplate is the positive class, predicted where P(content) < threshold (as tagger._apply does)
-    content = _best((~is_content).astype(int), probs[:, 0], "binary", weight, below=True)
+    content = _best((~is_content).astype(int), probs[:, 0], "binary", weight, below=True, tolerance=tolerance)
     content_rows, content_weight = probs[is_content], weight[is_content]
     voice_gold = np.array([r.attribution == "attributed" for r in gold])[is_content].astype(int)
-    attributed = _best(voice_gold, content_rows[:, 1], "macro", content_weight)
+    attributed = _best(voice_gold, content_rows[:, 1], "macro", content_weight, tolerance=tolerance)
     frame_t = {}
     for j, frame in enumerate(frames):
         y = np.array([frame in r.frames for r in gold])[is_content].astype(int)
-        frame_t[frame] = _best(y, content_rows[:, 2 + j], "binary", content_weight)
+        frame_t[frame] = _best(y, content_rows[:, 2 + j], "binary", content_weight, tolerance=tolerance)
     return Thresholds(content=content, attributed=attributed, frames=frame_t)

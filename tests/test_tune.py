@@ -65,3 +65,16 @@ def test_unknown_rule_is_refused():
     rows, probs = _dev()
     with pytest.raises(ValueError, match="expected one of pooled, balanced, fixed"):
         tune_thresholds(rows, probs, FRAMES, "median")  # type: ignore[arg-type]
+
+
+def test_tolerance_prefers_the_least_tuned_threshold_among_near_ties():
+    # F1 of boilerplate is 1.0 for a cut in (0.72, 0.88]; one content line at 0.40 is lost below 0.40
+    rows = [_row(i, i % 4 != 0, True) for i in range(40)]
+    probs = np.array([[0.95 if r.content else 0.05, 0.5, 0.1, 0.1, 0.1] for r in rows])
+    probs[1, 0] = 0.40  # a content line scored low: any cut above 0.40 drops it
+    exact = tune_thresholds(rows, probs, FRAMES, "pooled", tolerance=0.0)
+    loose = tune_thresholds(rows, probs, FRAMES, "pooled", tolerance=0.1 - 1e-6)
+    assert exact.content <= 0.40  # the exact best keeps the low content line
+    assert loose.content == 0.5  # within the tolerance, 0.5 itself wins: it costs one line
+    with pytest.raises(ValueError, match=r"expected a number in \[0, 0.1\)"):
+        tune_thresholds(rows, probs, FRAMES, "pooled", tolerance=0.2)
