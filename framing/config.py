@@ -20,6 +20,7 @@ from framing.errors import InputError
 from framing.files import json_ready
 from framing.selection import StrategyName
 from framing.tagger import TaggerSettings
+from framing.tune import MAX_TOLERANCE
 
 ModelKind = Literal["transformer", "tfidf", "zeroshot"]
 EvalName = Literal["seeds", "pool_cv", "gum", "newssd"]
@@ -179,8 +180,9 @@ def parse_config(data: Any, where: str | Path) -> ExperimentConfig:
         raise InputError(where, "model.seed: unknown key", fix="seeds are listed in train.seeds")
     if not config.train.seeds:
         raise InputError(where, "train.seeds: expected at least one seed")
-    if not 0.0 <= config.model.threshold_tolerance < 0.1:
-        raise InputError(where, f"model.threshold_tolerance: expected a number in [0, 0.1), got {config.model.threshold_tolerance}")
+    if not 0.0 <= config.model.threshold_tolerance < MAX_TOLERANCE:
+        raise InputError(where, f"model.threshold_tolerance: expected a number in [0, {MAX_TOLERANCE:g}), "
+                                f"got {config.model.threshold_tolerance}")
     if config.evaluate.cv_folds < 2:
         raise InputError(where, f"evaluate.cv_folds: expected an integer >= 2, got {config.evaluate.cv_folds}")
     if config.active_learning is not None:

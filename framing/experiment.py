@@ -32,8 +32,8 @@ from framing.labels import outlet_folds, read_labels
 from framing.paths import shared_data_dir, synthetic_corpus_files
 from framing.runs import digest_of, write_json, write_run_folder
 from framing.schema import LabelSchema, load_schema
-from framing.tune import TUNING, tune_thresholds
 from framing.tagger import FramingTagger, _apply
+from framing.tune import TUNING, tune_thresholds
 from framing.types import LabeledSentence
 
 TAGGERS: dict[str, Callable[..., Any]] = {
