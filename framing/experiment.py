@@ -191,18 +191,20 @@ def threshold_study(run: str | Path, schema: LabelSchema | None = None,
                                 r["attribution"], r["synthetic"]) for r in recs]
         return gold, np.array([r["scores"] for r in recs])
 
+    parsed = {key: rows(recs) for key, recs in groups.items()}  # once, not once per rule
+
     study: dict[str, list[dict[str, float]]] = {}
     rules = [(how, tol) for tol in tolerances for how in TUNING if not (how == "fixed" and tol)]
     for how, tol in rules:
         key = how if not tol else f"{how}@{tol:g}"
         study[key] = []
-        for seed in sorted({k[0] for k in groups}):
+        for seed in sorted({k[0] for k in parsed}):
             gold_all: list[LabeledSentence] = []
             labels_all: list[Any] = []
             probs_all = []
-            for fold in sorted({k[1] for k in groups if k[0] == seed}):
-                thresholds = tune_thresholds(*rows(groups[(seed, fold, "dev")]), schema.frames, how, tol)  # type: ignore[arg-type]
-                test_gold, test_probs = rows(groups[(seed, fold, "test")])
+            for fold in sorted({k[1] for k in parsed if k[0] == seed}):
+                thresholds = tune_thresholds(*parsed[(seed, fold, "dev")], schema.frames, how, tol)  # type: ignore[arg-type]
+                test_gold, test_probs = parsed[(seed, fold, "test")]
                 gold_all += test_gold
                 labels_all += _apply(test_probs, thresholds, schema.frames)
                 probs_all.append(test_probs)
