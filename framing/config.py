@@ -183,6 +183,9 @@ def parse_config(data: Any, where: str | Path) -> ExperimentConfig:
     if not 0.0 <= config.model.threshold_tolerance < MAX_TOLERANCE:
         raise InputError(where, f"model.threshold_tolerance: expected a number in [0, {MAX_TOLERANCE:g}), "
                                 f"got {config.model.threshold_tolerance}")
+    if not 0.0 <= config.model.ema_decay < 1.0:
+        raise InputError(where, f"model.ema_decay: expected a number in [0, 1), got {config.model.ema_decay}",
+                         fix="0 turns weight averaging off; 0.999 averages over about the last 1,000 steps")
     if config.evaluate.cv_folds < 2:
         raise InputError(where, f"evaluate.cv_folds: expected an integer >= 2, got {config.evaluate.cv_folds}")
     if config.active_learning is not None:

@@ -9,6 +9,7 @@ the encoder part), so a model folder stays a few MB and the base encoder comes f
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import math
@@ -19,7 +20,7 @@ import sys
 import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Iterator, Sequence
 
 import numpy as np
 import torch
@@ -79,6 +80,7 @@ class TaggerSettings:
     real_weight: float = 1.0
     threshold_tuning: ThresholdTuning = "pooled"  # see framing.tune.tune_thresholds
     threshold_tolerance: float = 0.0
+    ema_decay: float = 0.0  # > 0: keep an exponential moving average of the trained weights and end on it
     bf16: bool = True
     seed: int = 0
 
@@ -167,6 +169,8 @@ class FramingTagger:
         frozen = frozen_layers(net.encoder, s.train_layers)
         if frozen:
             _cache_frozen_states(net, examples, frozen)
+        trained = enc_params + head_params
+        average = _WeightAverage(trained, s.ema_decay) if s.ema_decay > 0 else None
         for epoch in range(1, s.epochs + 1):
             net.train()
             batches = _length_bucketed_batches(examples, s.batch_size, rng)
@@ -186,21 +190,26 @@ class FramingTagger:
                 loss = losses.sum() / mask.sum().clamp(min=1.0)
                 optimizer.zero_grad(set_to_none=True)
                 loss.backward()
-                torch.nn.utils.clip_grad_norm_(enc_params + head_params, 1.0)
+                torch.nn.utils.clip_grad_norm_(trained, 1.0)
                 optimizer.step()
                 scheduler.step()
+                if average is not None:
+                    average.update(trained)
                 running += float(loss.detach()) * len(batch)
                 seen += len(batch)
                 bar.set_postfix(loss=f"{running / seen:.4f}")
             record: dict[str, Any] = {"epoch": epoch, "train_loss": running / max(seen, 1)}
             if dev:
-                probs = self.predict_proba([r.as_sentence() for r in dev])
+                with average.swapped_in(trained) if average is not None else contextlib.nullcontext():
+                    probs = self.predict_proba([r.as_sentence() for r in dev])
                 record["dev"] = score(dev, _apply(probs, Thresholds.default(self.schema.frames), self.schema.frames), self.schema.frames).headline()
             self.history_.append(record)
             if self.progress:
                 print(f"epoch {epoch}: {json.dumps(record)}", file=sys.stderr)
         for e in examples:
             e.states = None  # free the cache
+        if average is not None:
+            average.copy_to(trained)
 
     # ---------------------------------------------------------------- inference
     def predict_proba(self, sentences: Sequence[Sentence], batch_size: int = 64) -> np.ndarray:
@@ -333,6 +342,43 @@ def _apply(
         chosen = tuple(f for j, f in enumerate(frames) if p[2 + j] >= thresholds.frames[f])
         out.append((True, chosen, "attributed" if p[1] >= thresholds.attributed else "editorial"))
     return out
+
+
+class _WeightAverage:
+    """Exponential moving average of parameters (Polyak averaging), updated after every step.
+
+    The bias of the zero start is avoided by starting from the first weights, and the decay
+    ramps up as ``min(decay, (1 + n) / (10 + n))`` so early, far-off weights fade quickly.
+    """
+
+    def __init__(self, params: Sequence[torch.nn.Parameter], decay: float) -> None:
+        self.decay = decay
+        self.steps = 0
+        self.shadow = [p.detach().clone().float() for p in params]
+
+    @torch.no_grad()
+    def update(self, params: Sequence[torch.nn.Parameter]) -> None:
+        self.steps += 1
+        d = min(self.decay, (1 + self.steps) / (10 + self.steps))
+        for avg, p in zip(self.shadow, params):
+            avg.mul_(d).add_(p.detach().float(), alpha=1 - d)
+
+    @torch.no_grad()
+    def copy_to(self, params: Sequence[torch.nn.Parameter]) -> None:
+        for avg, p in zip(self.shadow, params):
+            p.copy_(avg.to(p.dtype))
+
+    @contextlib.contextmanager
+    def swapped_in(self, params: Sequence[torch.nn.Parameter]) -> Iterator[None]:
+        """The averaged weights in place of the live ones for the duration (dev scores per epoch)."""
+        live = [p.detach().clone() for p in params]
+        self.copy_to(params)
+        try:
+            yield
+        finally:
+            with torch.no_grad():
+                for saved, p in zip(live, params):
+                    p.copy_(saved)
 
 
 def _length_bucketed_batches(examples: list[_Example], batch_size: int, rng: random.Random) -> list[list[_Example]]:

@@ -38,6 +38,7 @@ def test_every_shipped_experiment_loads(path):
         ({"name": "x", "model": {"epochs": 2.5}}, "model.epochs: expected an integer"),
         ({"name": "x", "model": {"threshold_tuning": "median"}}, "model.threshold_tuning: expected one of"),
         ({"name": "x", "model": {"threshold_tolerance": 0.5}}, "model.threshold_tolerance: expected a number in [0, 0.1)"),
+        ({"name": "x", "model": {"ema_decay": 1.0}}, "model.ema_decay: expected a number in [0, 1)"),
     ],
 )
 def test_bad_config_names_file_and_dotted_key(data, message):

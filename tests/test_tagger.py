@@ -6,6 +6,7 @@ import json
 
 import numpy as np
 import pytest
+import torch
 
 from framing.model import encode_with_context, load_tokenizer
 from framing.tagger import FramingTagger
@@ -85,3 +86,31 @@ def test_refit_starts_from_scratch(tiny_encoder, schema):
     first = a.weights_sha256_
     a.fit(make_labeled(2))
     assert a.weights_sha256_ == first  # same data, same seed, fresh start: same weights
+
+
+def test_weight_average_starts_at_the_first_weights_and_moves_by_one_minus_decay():
+    from framing.tagger import _WeightAverage
+
+    param = torch.nn.Parameter(torch.zeros(3))
+    average = _WeightAverage([param], decay=0.5)
+    with torch.no_grad():
+        param.fill_(1.0)
+    average.update([param])  # step 1: ramped decay min(0.5, 2/11) = 2/11
+    np.testing.assert_allclose(average.shadow[0].numpy(), 9 / 11, rtol=1e-6)
+    with torch.no_grad():
+        param.fill_(3.0)
+    average.update([param])  # step 2: min(0.5, 3/12) = 0.25
+    np.testing.assert_allclose(average.shadow[0].numpy(), 0.25 * 9 / 11 + 0.75 * 3, rtol=1e-6)
+    with average.swapped_in([param]):
+        np.testing.assert_allclose(param.detach().numpy(), average.shadow[0].numpy())
+    assert torch.equal(param.detach(), torch.full((3,), 3.0))  # live weights restored
+
+
+def test_weight_averaging_trains_other_weights_that_save_and_load_alike(tiny_encoder, schema, tmp_path):
+    kwargs = dict(encoder=tiny_encoder, epochs=2, train_layers=1, bf16=False, dev_fraction=0.0, progress=False)
+    plain = FramingTagger(schema, **kwargs).fit(make_labeled(2))
+    averaged = FramingTagger(schema, ema_decay=0.9, **kwargs).fit(make_labeled(2))
+    assert averaged.weights_sha256_ != plain.weights_sha256_
+    sentences = [r.as_sentence() for r in make_labeled(2)]
+    loaded = FramingTagger.load(averaged.save(tmp_path / "m"), progress=False)
+    np.testing.assert_allclose(loaded.predict_proba(sentences), averaged.predict_proba(sentences), atol=1e-6)
