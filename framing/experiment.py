@@ -33,7 +33,7 @@ from framing.paths import shared_data_dir, synthetic_corpus_files
 from framing.runs import digest_of, write_json, write_run_folder
 from framing.schema import LabelSchema, load_schema
 from framing.tagger import FramingTagger, _apply
-from framing.tune import TUNING, tune_thresholds
+from framing.tune import TUNING, Thresholds, tune_thresholds
 from framing.types import LabeledSentence
 
 TAGGERS: dict[str, Callable[..., Any]] = {
@@ -174,7 +174,8 @@ def threshold_study(run: str | Path, schema: LabelSchema | None = None,
     Thresholds do not change training, so each rule of ``framing.tune`` (at each tolerance) is
     applied to the dev scores each fold's tagger saw, and the resulting thresholds to its
     held-out outlets. The run's own rule reproduces the run's metrics. Keys: ``pooled``,
-    ``balanced``, ``fixed``, with ``@tolerance`` appended when it is not 0.
+    ``balanced``, ``fixed``, with ``@tolerance`` appended when it is not 0; and for a run of
+    several seeds, what averaging their models' probabilities would score (one entry).
     """
     path = Path(run) / "pool_cv_scores.jsonl"
     if not path.is_file():
@@ -187,8 +188,8 @@ def threshold_study(run: str | Path, schema: LabelSchema | None = None,
         groups.setdefault((rec["seed"], rec["fold"], rec["split"]), []).append(rec)
 
     def rows(recs: list[dict[str, Any]]) -> tuple[list[LabeledSentence], np.ndarray]:
-        gold = [LabeledSentence(r["id"].rsplit(":", 1)[0], "", 0, "", r["content"], tuple(r["frames"]),
-                                r["attribution"], r["synthetic"]) for r in recs]
+        gold = [LabeledSentence(r["id"].rsplit(":", 1)[0], "", int(r["id"].rsplit(":", 1)[1]), "", r["content"],
+                                tuple(r["frames"]), r["attribution"], r["synthetic"]) for r in recs]
         return gold, np.array([r["scores"] for r in recs])
 
     parsed = {key: rows(recs) for key, recs in groups.items()}  # once, not once per rule
@@ -209,7 +210,29 @@ def threshold_study(run: str | Path, schema: LabelSchema | None = None,
                 labels_all += _apply(test_probs, thresholds, schema.frames)
                 probs_all.append(test_probs)
             study[key].append(score(gold_all, labels_all, schema.frames, np.concatenate(probs_all)).headline())
+    seeds = sorted({k[0] for k in parsed})
+    if len(seeds) > 1:
+        study[f"fixed, mean of {len(seeds)} seeds' scores"] = [_seed_average_score(parsed, seeds, schema.frames)]
     return study
+
+
+def _seed_average_score(parsed: Mapping[tuple[int, int, str], tuple[list[LabeledSentence], np.ndarray]],
+                        seeds: Sequence[int], frames: Sequence[str]) -> dict[str, float]:
+    """Pool-CV metrics of an ensemble: each held-out sentence's probabilities averaged over the seeds' models.
+
+    Thresholds stay at 0.5 (each seed tuned its own on its own dev split, so there is no common
+    dev split to tune the ensemble's on).
+    """
+    gold_all: list[LabeledSentence] = []
+    probs_all = []
+    for fold in sorted({k[1] for k in parsed}):
+        golds = [parsed[(seed, fold, "test")][0] for seed in seeds]
+        if any([g.id for g in gold] != [g.id for g in golds[0]] for gold in golds):
+            raise ValueError(f"fold {fold}: the seeds scored different held-out sentences")
+        gold_all += golds[0]
+        probs_all.append(np.mean([parsed[(seed, fold, "test")][1] for seed in seeds], axis=0))
+    probs = np.concatenate(probs_all)
+    return score(gold_all, _apply(probs, Thresholds.default(frames), frames), frames, probs).headline()
 
 
 def format_threshold_study(study: Mapping[str, Sequence[Mapping[str, float]]]) -> str:

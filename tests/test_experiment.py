@@ -73,6 +73,13 @@ def test_threshold_study_reproduces_the_run_under_its_own_rule_and_scores_the_ot
     assert study["pooled"][0] == {k: recorded[k] for k in study["pooled"][0]}
     table = format_threshold_study(study)
     assert table.count("\n| ") == 5 and "| balanced@0.005 |" in table
+    # a second seed whose models scored exactly like the first: their average scores like either
+    saved = (run / "pool_cv_scores.jsonl").read_text().splitlines()
+    twin = tmp_path / "twin"
+    twin.mkdir()
+    (twin / "pool_cv_scores.jsonl").write_text("\n".join(saved + [line.replace('"seed": 0', '"seed": 1', 1) for line in saved]))
+    doubled = threshold_study(twin)
+    assert doubled["fixed, mean of 2 seeds' scores"] == [study["fixed"][0]]
 
 
 def test_outlet_folds_partition_outlets():
