@@ -26,7 +26,7 @@ from framing.dataset import GOLD_FILE, current_labels, predict_in_context, read_
 from framing.errors import InputError
 from framing.labels import label_to_json
 from framing.files import write_jsonl_atomic
-from framing.types import LabeledSentence
+from framing.types import LabeledSentence, split_sentence_id
 
 Statistic = Literal["cohen_kappa", "krippendorff_alpha"]
 _TIE = object()
@@ -238,7 +238,7 @@ def dataset_gold(
         for sid, label in labels[who].items():
             by_sentence.setdefault(sid, {})[who] = label
     disagreements, gold, unresolved = [], [], []
-    for sid in sorted(by_sentence, key=lambda s: (s.rsplit(":", 1)[0], int(s.rsplit(":", 1)[1]))):
+    for sid in sorted(by_sentence, key=split_sentence_id):
         votes = by_sentence[sid]
         differ = tuple(v for v in variables if len({value_of(l, v) for l in votes.values()}) > 1)
         if differ:

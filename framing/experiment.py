@@ -34,7 +34,7 @@ from framing.runs import digest_of, write_json, write_run_folder
 from framing.schema import LabelSchema, load_schema
 from framing.tagger import FramingTagger, _apply
 from framing.tune import TUNING, Thresholds, tune_thresholds
-from framing.types import LabeledSentence
+from framing.types import LabeledSentence, split_sentence_id
 
 TAGGERS: dict[str, Callable[..., Any]] = {
     "transformer": lambda schema, cfg, seed: FramingTagger(schema, progress=False, **cfg.tagger_settings(seed)),
@@ -188,8 +188,7 @@ def threshold_study(run: str | Path, schema: LabelSchema | None = None,
         groups.setdefault((rec["seed"], rec["fold"], rec["split"]), []).append(rec)
 
     def rows(recs: list[dict[str, Any]]) -> tuple[list[LabeledSentence], np.ndarray]:
-        gold = [LabeledSentence(r["id"].rsplit(":", 1)[0], "", int(r["id"].rsplit(":", 1)[1]), "", r["content"],
-                                tuple(r["frames"]), r["attribution"], r["synthetic"]) for r in recs]
+        gold = [_gold_row(r) for r in recs]
         return gold, np.array([r["scores"] for r in recs])
 
     parsed = {key: rows(recs) for key, recs in groups.items()}  # once, not once per rule
@@ -214,6 +213,13 @@ def threshold_study(run: str | Path, schema: LabelSchema | None = None,
     if len(seeds) > 1:
         study[f"fixed, mean of {len(seeds)} seeds' scores"] = [_seed_average_score(parsed, seeds, schema.frames)]
     return study
+
+
+def _gold_row(rec: Mapping[str, Any]) -> LabeledSentence:
+    """The gold labels of one saved score record (no text: the study needs only ids and labels)."""
+    doc_id, sent_idx = split_sentence_id(rec["id"])
+    return LabeledSentence(doc_id, "", sent_idx, "", rec["content"], tuple(rec["frames"]), rec["attribution"],
+                           rec["synthetic"])
 
 
 def _seed_average_score(parsed: Mapping[tuple[int, int, str], tuple[list[LabeledSentence], np.ndarray]],

@@ -18,6 +18,12 @@ def sentence_id(doc_id: str, sent_idx: int) -> str:
     return f"{doc_id}:{sent_idx}"
 
 
+def split_sentence_id(sid: str) -> tuple[str, int]:
+    """``doc_id:sent_idx`` back into its parts (doc ids may themselves contain ``:``)."""
+    doc_id, sent_idx = sid.rsplit(":", 1)
+    return doc_id, int(sent_idx)
+
+
 @dataclass(frozen=True)
 class Article:
     """One article as ingested: raw body text plus what we know about where it came from."""
