@@ -193,12 +193,13 @@ def threshold_study(run: str | Path, schema: LabelSchema | None = None,
 
     parsed = {key: rows(recs) for key, recs in groups.items()}  # once, not once per rule
 
+    seeds = sorted({k[0] for k in parsed})
     study: dict[str, list[dict[str, float]]] = {}
     rules = [(how, tol) for tol in tolerances for how in TUNING if not (how == "fixed" and tol)]
     for how, tol in rules:
         key = how if not tol else f"{how}@{tol:g}"
         study[key] = []
-        for seed in sorted({k[0] for k in parsed}):
+        for seed in seeds:
             gold_all: list[LabeledSentence] = []
             labels_all: list[Any] = []
             probs_all = []
@@ -209,7 +210,6 @@ def threshold_study(run: str | Path, schema: LabelSchema | None = None,
                 labels_all += _apply(test_probs, thresholds, schema.frames)
                 probs_all.append(test_probs)
             study[key].append(score(gold_all, labels_all, schema.frames, np.concatenate(probs_all)).headline())
-    seeds = sorted({k[0] for k in parsed})
     if len(seeds) > 1:
         study[f"fixed, mean of {len(seeds)} seeds' scores"] = [_seed_average_score(parsed, seeds, schema.frames)]
     return study
