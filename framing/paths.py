@@ -8,6 +8,7 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SYNTHETIC_DIR = REPO_ROOT / "corpus" / "synthetic"
+CANDIDATE_DIR = REPO_ROOT / "corpus" / "candidates"
 SHIPPED_MODEL_DIR = Path(__file__).resolve().parent / "default_model"
 
 
@@ -24,3 +25,9 @@ def shared_data_dir() -> Path | None:
 def synthetic_corpus_files() -> list[Path]:
     """The project's own labeled training corpus (``corpus/synthetic/*.jsonl``)."""
     return sorted(SYNTHETIC_DIR.glob("*.jsonl"))
+
+
+def candidate_corpus_files() -> list[Path]:
+    """Corpus parts written but not in the training data: they failed their adoption rule and wait
+    for another test (``corpus/candidates/*.jsonl``; an experiment names one by its path)."""
+    return sorted(CANDIDATE_DIR.glob("*.jsonl"))

@@ -7,7 +7,7 @@ from collections import defaultdict
 import pytest
 
 from framing.labels import read_labels
-from framing.paths import synthetic_corpus_files
+from framing.paths import candidate_corpus_files, synthetic_corpus_files
 from framing.schema import load_schema
 from framing.types import LabeledSentence
 
@@ -18,16 +18,23 @@ def synthetic() -> dict[str, list[LabeledSentence]]:
     return {f.name: read_labels(f, schema) for f in synthetic_corpus_files()}
 
 
-def test_every_corpus_record_is_marked_synthetic(synthetic):
-    unmarked = [(name, r.id) for name, rows in synthetic.items() for r in rows if not r.synthetic]
+@pytest.fixture(scope="module")
+def written(synthetic) -> dict[str, list[LabeledSentence]]:
+    """Every corpus part the project wrote: the training parts and the candidates."""
+    schema = load_schema()
+    return {**synthetic, **{f"candidates/{f.name}": read_labels(f, schema) for f in candidate_corpus_files()}}
+
+
+def test_every_corpus_record_is_marked_synthetic(written):
+    unmarked = [(name, r.id) for name, rows in written.items() for r in rows if not r.synthetic]
     assert unmarked == []
 
 
-def test_articles_are_whole_and_in_one_file_with_one_outlet(synthetic):
+def test_articles_are_whole_and_in_one_file_with_one_outlet(written):
     files: dict[str, set[str]] = defaultdict(set)
     outlets: dict[str, set[str]] = defaultdict(set)
     positions: dict[str, list[int]] = defaultdict(list)
-    for name, rows in synthetic.items():
+    for name, rows in written.items():
         for r in rows:
             files[r.doc_id].add(name)
             outlets[r.doc_id].add(r.outlet)
