@@ -186,6 +186,15 @@ def parse_config(data: Any, where: str | Path) -> ExperimentConfig:
     if not 0.0 <= config.model.ema_decay < 1.0:
         raise InputError(where, f"model.ema_decay: expected a number in [0, 1), got {config.model.ema_decay}",
                          fix="0 turns weight averaging off; 0.999 averages over about the last 1,000 steps")
+    if config.model.members < 1:
+        raise InputError(where, f"model.members: expected an integer >= 1, got {config.model.members}")
+    if config.model.members > 1 and config.model.threshold_tuning != "fixed":
+        raise InputError(where, "model.members: an ensemble uses fixed 0.5 thresholds (its members hold out "
+                                "different dev articles, so none is common to tune on)",
+                         fix="add `threshold_tuning: fixed` under model, or set members: 1")
+    if config.model.members > 1 and config.model.kind != "transformer":
+        raise InputError(where, f"model.members: ensembles are built of transformer taggers, not {config.model.kind!r}",
+                         fix="set members: 1")
     if config.evaluate.cv_folds < 2:
         raise InputError(where, f"evaluate.cv_folds: expected an integer >= 2, got {config.evaluate.cv_folds}")
     if config.active_learning is not None:

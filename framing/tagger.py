@@ -81,6 +81,7 @@ class TaggerSettings:
     threshold_tuning: ThresholdTuning = "pooled"  # see framing.tune.tune_thresholds
     threshold_tolerance: float = 0.0
     ema_decay: float = 0.0  # > 0: keep an exponential moving average of the trained weights and end on it
+    members: int = 1  # > 1: an ensemble of that many models (seeds seed, seed + 1, ...), probabilities averaged
     bf16: bool = True
     seed: int = 0
 
@@ -101,6 +102,11 @@ class FramingTagger:
         self.schema = schema if schema is not None else load_schema()
         self.settings = TaggerSettings(**settings)
         self.progress = progress
+        if self.settings.members < 1:
+            raise ValueError(f"members: expected an integer >= 1, got {self.settings.members}")
+        if self.settings.members > 1 and self.settings.threshold_tuning != "fixed":
+            raise ValueError("an ensemble (members > 1) uses fixed 0.5 thresholds: its members hold out different "
+                             "dev articles, so there is no common dev split to tune on; set threshold_tuning='fixed'")
 
     # ------------------------------------------------------------------ training
     def fit(
@@ -108,19 +114,22 @@ class FramingTagger:
     ) -> "FramingTagger":
         """Train from scratch on ``rows``; thresholds are tuned on ``dev`` (or on held-out articles)."""
         s = self.settings
+        if s.members > 1:
+            return self._fit_ensemble(rows, dev)
         _seed_everything(s.seed)
         configure_threads()
         if dev is None and s.dev_fraction > 0:
             rows, dev = _split_real_and_synthetic(rows, s.dev_fraction, s.seed)
         self.tokenizer_ = load_tokenizer(s.encoder)
-        self.net_ = FramingNet(load_encoder(s.encoder), len(self.schema.frames), s.dropout)
-        prefixes = trainable_prefixes(self.net_.encoder, s.train_layers)
-        for name, param in self.net_.encoder.named_parameters():
+        net = FramingNet(load_encoder(s.encoder), len(self.schema.frames), s.dropout)
+        self.nets_ = [net]
+        prefixes = trainable_prefixes(net.encoder, s.train_layers)
+        for name, param in net.encoder.named_parameters():
             param.requires_grad = any(("encoder." + name).startswith(p) for p in prefixes)
         examples = self._examples(rows)
         self.history_: list[dict[str, Any]] = []
         self._train(examples, dev)
-        _round_to_storage_precision(self.net_, prefixes)
+        _round_to_storage_precision(net, prefixes)
         if dev:
             # kept in memory (not saved) so experiments can study threshold choices afterwards
             self.dev_ = (list(dev), self.predict_proba([r.as_sentence() for r in dev]))
@@ -135,6 +144,26 @@ class FramingTagger:
             "n_dev_sentences": len(dev or []),
             "package_version": __version__,
         }
+        self.weights_sha256_ = hashlib.sha256(self._weights_bytes()).hexdigest()
+        return self
+
+    def _fit_ensemble(
+        self, rows: Sequence[LabeledSentence], dev: Sequence[LabeledSentence] | None
+    ) -> "FramingTagger":
+        """Train ``members`` models, each exactly as a single one with its own seed (and so its own
+        held-out dev articles), and keep them all; ``predict_proba`` averages their probabilities."""
+        s = self.settings
+        members = []
+        for k in range(s.members):
+            if self.progress:
+                print(f"ensemble member {k + 1}/{s.members} (seed {s.seed + k})", file=sys.stderr)
+            settings = {**asdict(s), "members": 1, "seed": s.seed + k}
+            members.append(FramingTagger(self.schema, progress=self.progress, **settings).fit(rows, dev))
+        self.tokenizer_ = members[0].tokenizer_
+        self.nets_ = [m.nets_[0] for m in members]
+        self.history_ = [{"member": k, **h} for k, m in enumerate(members) for h in m.history_]
+        self.thresholds_ = Thresholds.default(self.schema.frames)
+        self.train_info_ = {**members[0].train_info_, "members": [m.train_info_ for m in members]}
         self.weights_sha256_ = hashlib.sha256(self._weights_bytes()).hexdigest()
         return self
 
@@ -154,7 +183,7 @@ class FramingTagger:
         return out
 
     def _train(self, examples: list[_Example], dev: Sequence[LabeledSentence] | None) -> None:
-        s, net = self.settings, self.net_
+        s, net = self.settings, self.nets_[0]
         head_params = list(net.heads.parameters())
         enc_params = [p for p in net.encoder.parameters() if p.requires_grad]
         optimizer = torch.optim.AdamW(
@@ -216,6 +245,7 @@ class FramingTagger:
         """Probabilities (n, 2 + n_frames): P(content), P(attributed), P(frame) per frame.
 
         Neighbours come from the other sentences of the same ``doc_id`` in ``sent_idx`` order.
+        An ensemble returns the mean of its members' probabilities.
         """
         self._check_fitted()
         configure_threads()
@@ -231,15 +261,15 @@ class FramingTagger:
         flat = [(i, e) for doc, enc in zip(positions, encoded) for i, e in zip(doc, enc)]
         flat.sort(key=lambda item: len(item[1].input_ids))  # sort by length: little padding per batch
         out = np.zeros((len(sentences), 2 + len(self.schema.frames)), dtype=np.float32)
-        self.net_.eval()
-        starts = range(0, len(flat), batch_size)
+        batches = [flat[start : start + batch_size] for start in range(0, len(flat), batch_size)]
         show = self.progress and len(flat) > 2000
-        with torch.inference_mode():
-            for start in tqdm(starts, desc="tagging", unit="batch", file=sys.stderr, disable=not show):
-                chunk = flat[start : start + batch_size]
-                logits = self.net_(**collate([e for _, e in chunk]))
-                out[[i for i, _ in chunk]] = torch.sigmoid(logits).numpy()
-        return out
+        for net in self.nets_:
+            net.eval()
+            with torch.inference_mode():
+                for chunk in tqdm(batches, desc="tagging", unit="batch", file=sys.stderr, disable=not show):
+                    logits = net(**collate([e for _, e in chunk]))
+                    out[[i for i, _ in chunk]] += torch.sigmoid(logits).numpy()
+        return out / len(self.nets_) if len(self.nets_) > 1 else out
 
     def predict(self, sentences: Sequence[Sentence]) -> list[TaggedSentence]:
         """Tagged sentences in input order, thresholds applied."""
@@ -262,13 +292,15 @@ class FramingTagger:
         return f"{self.settings.name}@{self.weights_sha256_[:12]}"
 
     def _weights_bytes(self) -> bytes:
-        prefixes = trainable_prefixes(self.net_.encoder, self.settings.train_layers)
         state = {}
-        for name, tensor in self.net_.state_dict().items():
-            if name.startswith("heads."):
-                state[name] = tensor.detach().float().contiguous()
-            elif any(name.startswith(p) for p in prefixes):
-                state[name] = tensor.detach().half().contiguous()
+        for k, net in enumerate(self.nets_):
+            key = _member_key(k, len(self.nets_))
+            prefixes = trainable_prefixes(net.encoder, self.settings.train_layers)
+            for name, tensor in net.state_dict().items():
+                if name.startswith("heads."):
+                    state[key + name] = tensor.detach().float().contiguous()
+                elif any(name.startswith(p) for p in prefixes):
+                    state[key + name] = tensor.detach().half().contiguous()
         # no metadata: safetensors writes its metadata map in no fixed order, which would change the hash
         return save_safetensors(state)
 
@@ -312,13 +344,23 @@ class FramingTagger:
             raise ValueError(f"{folder / WEIGHTS_FILE}: sha256 {digest} does not match {info['weights_sha256']}")
         s = tagger.settings
         tagger.tokenizer_ = load_tokenizer(s.encoder)
-        tagger.net_ = FramingNet(load_encoder(s.encoder), len(schema.frames), s.dropout)
         state = load_safetensors(weights)
-        own = tagger.net_.state_dict()
-        unknown = sorted(set(state) - set(own))
-        if unknown:
-            raise ValueError(f"{folder / WEIGHTS_FILE}: tensors {unknown[:3]} do not fit encoder {s.encoder!r}")
-        tagger.net_.load_state_dict({k: v.to(own[k].dtype) for k, v in state.items()}, strict=False)
+        tagger.nets_, used = [], 0
+        for k in range(s.members):
+            key = _member_key(k, s.members)
+            part = {name[len(key):]: tensor for name, tensor in state.items() if name.startswith(key)}
+            net = FramingNet(load_encoder(s.encoder), len(schema.frames), s.dropout)
+            own = net.state_dict()
+            unknown = sorted(set(part) - set(own))
+            if unknown or not part:
+                raise ValueError(f"{folder / WEIGHTS_FILE}: tensors {unknown[:3] or 'none'} for member {k} "
+                                 f"do not fit encoder {s.encoder!r}")
+            net.load_state_dict({name: t.to(own[name].dtype) for name, t in part.items()}, strict=False)
+            tagger.nets_.append(net)
+            used += len(part)
+        if used != len(state):
+            raise ValueError(f"{folder / WEIGHTS_FILE}: {len(state) - used} tensors belong to no member "
+                             f"(settings say {s.members})")
         tagger.thresholds_ = Thresholds.from_dict(info["thresholds"])
         tagger.history_ = info.get("history", [])
         tagger.train_info_ = info.get("train_info", {})
@@ -326,8 +368,13 @@ class FramingTagger:
         return tagger
 
     def _check_fitted(self) -> None:
-        if not hasattr(self, "net_"):
+        if not hasattr(self, "nets_"):
             raise RuntimeError("this FramingTagger is not fitted: call fit() or FramingTagger.load()")
+
+
+def _member_key(k: int, members: int) -> str:
+    """Prefix of member ``k``'s tensors in the weights file; none for a single model (as shipped)."""
+    return "" if members == 1 else f"member{k}."
 
 
 def _apply(

@@ -39,6 +39,10 @@ def test_every_shipped_experiment_loads(path):
         ({"name": "x", "model": {"threshold_tuning": "median"}}, "model.threshold_tuning: expected one of"),
         ({"name": "x", "model": {"threshold_tolerance": 0.5}}, "model.threshold_tolerance: expected a number in [0, 0.1)"),
         ({"name": "x", "model": {"ema_decay": 1.0}}, "model.ema_decay: expected a number in [0, 1)"),
+        ({"name": "x", "model": {"members": 0}}, "model.members: expected an integer >= 1"),
+        ({"name": "x", "model": {"members": 2}}, "an ensemble uses fixed 0.5 thresholds"),
+        ({"name": "x", "model": {"members": 2, "kind": "tfidf", "threshold_tuning": "fixed"}},
+         "ensembles are built of transformer taggers"),
     ],
 )
 def test_bad_config_names_file_and_dotted_key(data, message):

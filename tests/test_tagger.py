@@ -16,7 +16,7 @@ from tests.conftest import make_labeled
 def test_fit_returns_self_and_sets_learned_state(tiny_encoder, schema):
     tagger = FramingTagger(schema, encoder=tiny_encoder, epochs=1, train_layers=1, bf16=False,
                            dev_fraction=0.0, progress=False)
-    assert not hasattr(tagger, "net_")
+    assert not hasattr(tagger, "nets_")
     assert tagger.fit(make_labeled(2)) is tagger
     assert tagger.model_id_.startswith("framing-minilm@")
     assert len(tagger.history_) == 1
@@ -114,3 +114,37 @@ def test_weight_averaging_trains_other_weights_that_save_and_load_alike(tiny_enc
     sentences = [r.as_sentence() for r in make_labeled(2)]
     loaded = FramingTagger.load(averaged.save(tmp_path / "m"), progress=False)
     np.testing.assert_allclose(loaded.predict_proba(sentences), averaged.predict_proba(sentences), atol=1e-6)
+
+
+def test_ensemble_averages_members_trained_as_single_models_and_round_trips(tiny_encoder, schema, tmp_path):
+    kwargs = dict(encoder=tiny_encoder, epochs=1, train_layers=1, bf16=False, dev_fraction=0.0, progress=False,
+                  threshold_tuning="fixed")
+    rows = make_labeled(2)
+    singles = [FramingTagger(schema, seed=seed, **kwargs).fit(rows) for seed in (3, 4)]
+    ensemble = FramingTagger(schema, seed=3, members=2, **kwargs).fit(rows)
+    sentences = [r.as_sentence() for r in rows]
+    expected = (singles[0].predict_proba(sentences) + singles[1].predict_proba(sentences)) / 2
+    np.testing.assert_allclose(ensemble.predict_proba(sentences), expected, atol=1e-6)
+    assert ensemble.thresholds_.content == 0.5 and set(ensemble.thresholds_.frames.values()) == {0.5}
+    assert [h["member"] for h in ensemble.history_] == [0, 1]
+    loaded = FramingTagger.load(ensemble.save(tmp_path / "m"), progress=False)
+    np.testing.assert_allclose(loaded.predict_proba(sentences), expected, atol=1e-6)
+    assert loaded.model_id_ == ensemble.model_id_ != singles[0].model_id_
+
+
+def test_ensemble_needs_fixed_thresholds(schema):
+    with pytest.raises(ValueError, match="threshold_tuning='fixed'"):
+        FramingTagger(schema, members=2)
+    with pytest.raises(ValueError, match="members: expected an integer >= 1"):
+        FramingTagger(schema, members=0)
+
+
+def test_load_rejects_a_weights_file_with_fewer_members_than_its_settings(tiny_encoder, schema, tmp_path):
+    single = FramingTagger(schema, encoder=tiny_encoder, epochs=1, train_layers=1, bf16=False, dev_fraction=0.0,
+                           progress=False).fit(make_labeled(2))
+    folder = single.save(tmp_path / "m")
+    info = json.loads((folder / "tagger.json").read_text())
+    info["settings"].update(members=2, threshold_tuning="fixed")
+    (folder / "tagger.json").write_text(json.dumps(info))
+    with pytest.raises(ValueError, match="member 0"):
+        FramingTagger.load(folder, progress=False)
