@@ -10,6 +10,7 @@ import yaml
 from framing.cli import main
 from framing.experiment import compare_runs, format_threshold_study, run_experiment, threshold_study
 from framing.labels import label_to_json, outlet_folds
+from framing.tagger import FramingTagger
 from tests.conftest import SHARED_DATA, make_labeled, needs_shared_data
 
 
@@ -111,3 +112,15 @@ def test_external_sets_report_only_the_metrics_their_labels_support(schema):
     entry = _external_entry("newssd", score(gold, pred, schema.frames))
     assert entry["frames_macro_f1"] is None and entry["boilerplate_f1"] is None and entry["attribution_macro_f1"] is None
     assert entry["editorial_recall"] == 0.5 and entry["content_recall"] == 0.75
+
+
+@needs_shared_data()
+def test_an_ensemble_run_saves_all_its_members_as_one_model(tiny_encoder, tmp_path):
+    config = _config(tmp_path, tiny_encoder, ["FILE"], ["seeds"], seeds=(0,))
+    data = yaml.safe_load(config.read_text())
+    data["model"].update(members=2, threshold_tuning="fixed")
+    config.write_text(yaml.safe_dump(data))
+    run = run_experiment(config, tmp_path / "models")
+    tagger = FramingTagger.load(run / "model", progress=False)
+    assert len(tagger.nets_) == 2 and tagger.thresholds_.content == 0.5
+    assert [h["member"] for h in json.loads((run / "history.json").read_text())["seed0"]] == [0, 1]
