@@ -19,7 +19,7 @@ import yaml
 from framing.errors import InputError
 from framing.files import json_ready
 from framing.selection import StrategyName
-from framing.tagger import TaggerSettings
+from framing.tagger import TaggerSettings, ensemble_problem
 from framing.tune import MAX_TOLERANCE
 
 ModelKind = Literal["transformer", "tfidf", "zeroshot"]
@@ -186,12 +186,9 @@ def parse_config(data: Any, where: str | Path) -> ExperimentConfig:
     if not 0.0 <= config.model.ema_decay < 1.0:
         raise InputError(where, f"model.ema_decay: expected a number in [0, 1), got {config.model.ema_decay}",
                          fix="0 turns weight averaging off; 0.999 averages over about the last 1,000 steps")
-    if config.model.members < 1:
-        raise InputError(where, f"model.members: expected an integer >= 1, got {config.model.members}")
-    if config.model.members > 1 and config.model.threshold_tuning != "fixed":
-        raise InputError(where, "model.members: an ensemble uses fixed 0.5 thresholds (its members hold out "
-                                "different dev articles, so none is common to tune on)",
-                         fix="add `threshold_tuning: fixed` under model, or set members: 1")
+    problem = ensemble_problem(config.model.members, config.model.threshold_tuning)
+    if problem:
+        raise InputError(where, f"model.{problem}", fix="under model: members: 1, or threshold_tuning: fixed")
     if config.model.members > 1 and config.model.kind != "transformer":
         raise InputError(where, f"model.members: ensembles are built of transformer taggers, not {config.model.kind!r}",
                          fix="set members: 1")

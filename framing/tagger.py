@@ -102,11 +102,9 @@ class FramingTagger:
         self.schema = schema if schema is not None else load_schema()
         self.settings = TaggerSettings(**settings)
         self.progress = progress
-        if self.settings.members < 1:
-            raise ValueError(f"members: expected an integer >= 1, got {self.settings.members}")
-        if self.settings.members > 1 and self.settings.threshold_tuning != "fixed":
-            raise ValueError("an ensemble (members > 1) uses fixed 0.5 thresholds: its members hold out different "
-                             "dev articles, so there is no common dev split to tune on; set threshold_tuning='fixed'")
+        problem = ensemble_problem(self.settings.members, self.settings.threshold_tuning)
+        if problem:
+            raise ValueError(problem)
 
     # ------------------------------------------------------------------ training
     def fit(
@@ -269,7 +267,7 @@ class FramingTagger:
                 for chunk in tqdm(batches, desc="tagging", unit="batch", file=sys.stderr, disable=not show):
                     logits = net(**collate([e for _, e in chunk]))
                     out[[i for i, _ in chunk]] += torch.sigmoid(logits).numpy()
-        return out / len(self.nets_) if len(self.nets_) > 1 else out
+        return out / len(self.nets_)  # exact for a single model: x / 1 == x
 
     def predict(self, sentences: Sequence[Sentence]) -> list[TaggedSentence]:
         """Tagged sentences in input order, thresholds applied."""
@@ -370,6 +368,16 @@ class FramingTagger:
     def _check_fitted(self) -> None:
         if not hasattr(self, "nets_"):
             raise RuntimeError("this FramingTagger is not fitted: call fit() or FramingTagger.load()")
+
+
+def ensemble_problem(members: int, threshold_tuning: str) -> str | None:
+    """What is wrong with these ensemble settings, or None."""
+    if members < 1:
+        return f"members: expected an integer >= 1, got {members}"
+    if members > 1 and threshold_tuning != "fixed":
+        return ("members: an ensemble uses fixed 0.5 thresholds (its members hold out different dev articles, "
+                "so none is common to tune on); set threshold_tuning to fixed")
+    return None
 
 
 def _member_key(k: int, members: int) -> str:

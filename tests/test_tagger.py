@@ -133,7 +133,7 @@ def test_ensemble_averages_members_trained_as_single_models_and_round_trips(tiny
 
 
 def test_ensemble_needs_fixed_thresholds(schema):
-    with pytest.raises(ValueError, match="threshold_tuning='fixed'"):
+    with pytest.raises(ValueError, match="set threshold_tuning to fixed"):
         FramingTagger(schema, members=2)
     with pytest.raises(ValueError, match="members: expected an integer >= 1"):
         FramingTagger(schema, members=0)
