@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+import os
 
 import numpy as np
 import pytest
 import torch
+from safetensors.torch import load as safetensors_load
 
 from framing.model import encode_with_context, load_tokenizer
-from framing.tagger import FramingTagger
+from framing.tagger import FramingTagger, available_threads, configure_threads
 from tests.conftest import make_labeled
 
 
@@ -116,11 +118,15 @@ def test_weight_averaging_trains_other_weights_that_save_and_load_alike(tiny_enc
     np.testing.assert_allclose(loaded.predict_proba(sentences), averaged.predict_proba(sentences), atol=1e-6)
 
 
-def test_ensemble_averages_members_trained_as_single_models_and_round_trips(tiny_encoder, schema, tmp_path):
+def test_ensemble_averages_members_trained_as_single_models_and_round_trips(tiny_encoder, schema, tmp_path,
+                                                                            monkeypatch):
     kwargs = dict(encoder=tiny_encoder, epochs=1, train_layers=1, bf16=False, dev_fraction=0.0, progress=False,
                   threshold_tuning="fixed")
     rows = make_labeled(2)
+    # on 2+ cores the members train side by side, one thread each: train the singles so too
+    monkeypatch.setenv("FRAMING_THREADS", "1")
     singles = [FramingTagger(schema, seed=seed, **kwargs).fit(rows) for seed in (3, 4)]
+    monkeypatch.delenv("FRAMING_THREADS")
     ensemble = FramingTagger(schema, seed=3, members=2, **kwargs).fit(rows)
     sentences = [r.as_sentence() for r in rows]
     expected = (singles[0].predict_proba(sentences) + singles[1].predict_proba(sentences)) / 2
@@ -148,3 +154,33 @@ def test_load_rejects_a_weights_file_with_fewer_members_than_its_settings(tiny_e
     (folder / "tagger.json").write_text(json.dumps(info))
     with pytest.raises(ValueError, match="member 0"):
         FramingTagger.load(folder, progress=False)
+
+
+def test_int8_storage_saves_one_byte_per_matrix_weight_and_loads_to_the_trained_model(tiny_encoder, schema, tmp_path):
+    kwargs = dict(encoder=tiny_encoder, epochs=1, train_layers=1, bf16=False, dev_fraction=0.0, progress=False)
+    rows = make_labeled(2)
+    fp16 = FramingTagger(schema, **kwargs).fit(rows)
+    int8 = FramingTagger(schema, storage="int8", **kwargs).fit(rows)
+    matrix = "encoder.encoder.layer.1.attention.self.query.weight"
+    trained = dict(int8.nets_[0].named_parameters())[matrix].detach()
+    levels = trained / int8.scales_[0][matrix]
+    assert levels.abs().max() <= 127.0001
+    assert (levels - levels.round()).abs().max() < 1e-4  # the trained model is already on the int8 grid
+    saved = safetensors_load((int8.save(tmp_path / "int8") / "weights.safetensors").read_bytes())
+    assert saved[matrix].dtype == torch.int8 and saved[matrix + ".int8_scale"].shape == (trained.shape[0], 1)
+    assert (tmp_path / "int8" / "weights.safetensors").stat().st_size < len(fp16._weights_bytes())
+    loaded = FramingTagger.load(tmp_path / "int8", progress=False)
+    sentences = [r.as_sentence() for r in rows]
+    np.testing.assert_array_equal(loaded.predict_proba(sentences), int8.predict_proba(sentences))
+    assert loaded.model_id_ == int8.model_id_ != fp16.model_id_
+
+
+def test_framing_threads_caps_the_threads_used(monkeypatch):
+    before = torch.get_num_threads()
+    monkeypatch.setenv("FRAMING_THREADS", "1")
+    try:
+        assert available_threads() == 1 and configure_threads() == 1 and torch.get_num_threads() == 1
+    finally:
+        torch.set_num_threads(before)
+    monkeypatch.setenv("FRAMING_THREADS", "0")  # not a positive integer: every core, as unset
+    assert available_threads() == len(os.sched_getaffinity(0))
