@@ -172,6 +172,19 @@ def test_new_only_trains_on_the_new_labels_alone(tiny_tagger, tmp_path, home):
     assert result.n_train == 32 - 8 * result.n_test_docs  # 4 articles of 8 sentences, minus the test articles
 
 
+
+def test_a_retrain_from_an_int8_ensemble_trains_an_int8_ensemble(tiny_encoder, schema, tmp_path, home):
+    ensemble = FramingTagger(schema, encoder=tiny_encoder, epochs=1, train_layers=1, batch_size=8, bf16=False,
+                             dev_fraction=0.0, progress=False, members=2, threshold_tuning="fixed",
+                             storage="int8").fit(make_labeled())
+    base = base_model(ensemble, home / "base" / "run0")
+    dataset = _labeled_dataset(tmp_path, base, n_docs=4)
+    result = retrain(base, dataset, models_dir=home, adjudicator="alice", n_boot=20, progress=False)
+    new = FramingTagger.load(result.model_dir, progress=False)
+    assert (new.settings.members, new.settings.storage) == (2, "int8") and len(new.nets_) == 2
+    assert result.model_id != ensemble.model_id_ and set(new.thresholds_.frames.values()) == {0.5}
+
+
 # ----------------------------------------------------------------------------- split and comparison
 def test_held_out_articles_keep_their_side_as_the_dataset_grows():
     small = [f"doc-{i}" for i in range(40)]
