@@ -169,6 +169,8 @@ class FramingTagger:
         With more than one core the members train side by side, one process each with an equal
         share of the threads (on 2 cores two 1-thread fits take about 0.83 of the time of two
         2-thread fits in turn). Each member comes back as a saved model folder, loaded exactly.
+        The workers are spawned, so a script that fits an ensemble needs the usual
+        ``if __name__ == "__main__":`` guard; ``FRAMING_THREADS=1`` trains the members in turn.
         """
         s = self.settings
         settings = [{**asdict(s), "members": 1, "seed": s.seed + k} for k in range(s.members)]
