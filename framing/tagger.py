@@ -18,10 +18,10 @@ import random
 import shutil
 import sys
 import tempfile
-from dataclasses import asdict, dataclass
-from pathlib import Path
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict, dataclass
 from multiprocessing import get_context
+from pathlib import Path
 from typing import Any, Iterator, Literal, Sequence
 
 import numpy as np
@@ -174,16 +174,16 @@ class FramingTagger:
         """
         s = self.settings
         settings = [{**asdict(s), "members": 1, "seed": s.seed + k} for k in range(s.members)]
-        workers = min(s.members, available_threads())
+        threads = available_threads()
+        workers = min(s.members, threads)
         if workers == 1:
             members = [FramingTagger(self.schema, progress=self.progress, **m).fit(rows, dev) for m in settings]
         else:
             if self.progress:
                 print(f"training {s.members} ensemble members, {workers} at a time, "
-                      f"{available_threads() // workers} thread(s) each", file=sys.stderr)
+                      f"{threads // workers} thread(s) each", file=sys.stderr)
             with tempfile.TemporaryDirectory(prefix="framing-members-") as tmp, ProcessPoolExecutor(
-                workers, mp_context=get_context("spawn"), initializer=_limit_threads,
-                initargs=(available_threads() // workers,),
+                workers, mp_context=get_context("spawn"), initializer=_limit_threads, initargs=(threads // workers,),
             ) as pool:
                 folders = [Path(tmp) / f"member{k}" for k in range(s.members)]
                 jobs = [pool.submit(_fit_and_save, self.schema, m, rows, dev, f) for m, f in zip(settings, folders)]

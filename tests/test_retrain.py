@@ -172,7 +172,6 @@ def test_new_only_trains_on_the_new_labels_alone(tiny_tagger, tmp_path, home):
     assert result.n_train == 32 - 8 * result.n_test_docs  # 4 articles of 8 sentences, minus the test articles
 
 
-
 def test_a_retrain_from_an_int8_ensemble_trains_an_int8_ensemble(tiny_encoder, schema, tmp_path, home):
     ensemble = FramingTagger(schema, encoder=tiny_encoder, epochs=1, train_layers=1, batch_size=8, bf16=False,
                              dev_fraction=0.0, progress=False, members=2, threshold_tuning="fixed",
