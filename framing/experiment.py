@@ -180,7 +180,7 @@ def threshold_study(run: str | Path, schema: LabelSchema | None = None,
     path = Path(run) / "pool_cv_scores.jsonl"
     if not path.is_file():
         raise InputError(run, "no pool_cv_scores.jsonl in this run folder",
-                         fix="pass a pool_cv run of single models made by this version (e.g. experiments/default_pool_cv.yaml); "
+                         fix="pass a pool_cv run of single models made by this version (e.g. experiments/default_pool_cv_seeds_3_5.yaml); "
                              "an ensemble's run (model.members > 1) saves none, as its thresholds are fixed: "
                              "run its members as seeds instead (experiments/ensemble_l3_cv.yaml)")
     schema = schema if schema is not None else load_schema()
