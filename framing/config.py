@@ -43,6 +43,9 @@ class ModelConfig(TaggerSettings):
 class TrainConfig:
     data: tuple[str, ...] = ("pool", "synthetic")  # named sets or labeled JSONL paths
     seeds: tuple[int, ...] = (0, 1, 2)
+    # ensembles: one list per member of labeled JSONL paths that member alone also trains on
+    # (e.g. [[], [corpus/candidates/x.jsonl]]); empty = every member trains on data only
+    member_data: tuple[tuple[str, ...], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -167,11 +170,33 @@ def _build(cls: Any, data: Any, where: str | Path, prefix: str) -> Any:
     return cls(**kwargs)
 
 
+def _check_member_data(config: ExperimentConfig, where: str | Path) -> None:
+    member_data = config.train.member_data
+    if not member_data:
+        return
+    if config.model.kind != "transformer" or len(member_data) != config.model.members:
+        raise InputError(where, f"train.member_data: expected one list per ensemble member "
+                                f"({config.model.members}), got {len(member_data)}",
+                         fix="give model.members lists, e.g. [[], [corpus/candidates/extra.jsonl]] for 2 members")
+    if config.active_learning is not None:
+        raise InputError(where, "train.member_data: the simulated labeling loop trains single models",
+                         fix="drop member_data from an active_learning experiment")
+    for k, paths in enumerate(member_data):
+        for i, d in enumerate(paths):
+            if not d.endswith(".jsonl"):
+                raise InputError(where, f"train.member_data[{k}][{i}]: expected a labeled .jsonl path, got {d!r}",
+                                 fix="named sets (pool, seeds, synthetic) go in train.data, which every member trains on")
+            if d in config.train.data:
+                raise InputError(where, f"train.member_data[{k}][{i}]: {d} is already in train.data",
+                                 fix="list a file in train.data (every member) or in member_data, not both")
+
+
 def parse_config(data: Any, where: str | Path) -> ExperimentConfig:
     config: ExperimentConfig = _build(ExperimentConfig, data, where, "")
     for i, d in enumerate(config.train.data):
         if d not in NAMED_DATA and not d.endswith(".jsonl"):
             raise InputError(where, f"train.data[{i}]: expected one of {NAMED_DATA} or a .jsonl path, got {d!r}")
+    _check_member_data(config, where)
     if "pool_cv" in config.evaluate.sets and "pool" not in config.train.data:
         raise InputError(where, "evaluate.sets: pool_cv needs 'pool' in train.data", fix="add pool to train.data")
     if "seeds" in config.evaluate.sets and "seeds" in config.train.data:

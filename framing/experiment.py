@@ -97,6 +97,9 @@ def run_experiment(config_path: str | Path, models_dir: str | Path = "models", l
         raise InputError(config_path, "this experiment reads ../shared/data, which is not present",
                          fix="check out the repository next to shared/, or set FRAMING_SHARED_DATA")
     train_rows = [r for name in config.train.data for r in load_named_data(name, schema, shared)]
+    member_rows = [[r for name in paths for r in load_named_data(name, schema, shared)]
+                   for paths in config.train.member_data] or None
+    fit_args = {"member_rows": member_rows} if member_rows else {}
     make = TAGGERS[config.model.kind]
     started = time.time()
     results: dict[str, Any] = {}
@@ -111,7 +114,7 @@ def run_experiment(config_path: str | Path, models_dir: str | Path = "models", l
         per: dict[str, list[dict[str, Any]]] = {e: [] for e in full_evals}
         for seed in config.train.seeds:
             t0 = time.time()
-            tagger = make(schema, config.model, seed).fit(train_rows)
+            tagger = make(schema, config.model, seed).fit(train_rows, **fit_args)
             fit_s = time.time() - t0
             histories[f"seed{seed}"] = getattr(tagger, "history_", [])
             for e in full_evals:
@@ -138,7 +141,7 @@ def run_experiment(config_path: str | Path, models_dir: str | Path = "models", l
             t0 = time.time()
             for k, held in enumerate(folds):
                 test = [r for r in pool if r.outlet in held]
-                tagger = make(schema, config.model, seed).fit(rest + [r for r in pool if r.outlet not in held])
+                tagger = make(schema, config.model, seed).fit(rest + [r for r in pool if r.outlet not in held], **fit_args)
                 probs = tagger.predict_proba([r.as_sentence() for r in test])
                 labels = _apply(probs, tagger.thresholds_, schema.frames)
                 if getattr(tagger, "dev_", None) is not None:
@@ -156,8 +159,11 @@ def run_experiment(config_path: str | Path, models_dir: str | Path = "models", l
             print(f"[{config.name}] seed {seed} pool_cv (pooled over folds): {m.headline()}", file=log)
         results["pool_cv"] = {"per_seed": per_cv, "folds": [sorted(f) for f in folds], **_mean_std(per_cv)}
 
+    data_info: dict[str, Any] = {"train_sentences": len(train_rows), "train_articles": len({r.doc_id for r in train_rows})}
+    if member_rows:
+        data_info["member_sentences"] = [len(m) for m in member_rows]  # each member also trains on its own set
     return _write_run(config, config_path, models_dir, results, histories, first_model, time.time() - started,
-                      {"train_sentences": len(train_rows), "train_articles": len({r.doc_id for r in train_rows})},
+                      data_info,
                       oof_predictions, cv_scores)
 
 
@@ -271,7 +277,7 @@ def _oof_records(gold: Sequence[LabeledSentence], probs: np.ndarray, labels: Seq
 
 
 def _write_run(config: ExperimentConfig, config_path: str | Path, models_dir: str | Path, results: dict[str, Any],
-               histories: dict[str, Any], model: Any, seconds: float, data: Mapping[str, int],
+               histories: dict[str, Any], model: Any, seconds: float, data: Mapping[str, Any],
                oof_predictions: Sequence[dict[str, Any]] = (), cv_scores: Sequence[dict[str, Any]] = ()) -> Path:
     def fill(tmp: Path) -> None:
         header = f"# resolved from {config_path}; rerun: framing experiment run {config_path}\n"

@@ -107,6 +107,10 @@ def base_training_files(model_dir: Path) -> tuple[list[DataFile], set[str]]:
                 raise InputError(record, f"not a training-data record: {exc}") from None
     if (run / "config.yaml").is_file():
         config = load_config(run / "config.yaml", resolved=True)
+        if config.train.member_data:
+            raise InputError(run / "config.yaml", "the base is an ensemble whose members trained on different data "
+                             "(train.member_data); retraining one is not supported yet",
+                             fix="retrain with --new-only, or run the base's experiment with the new labels in train.data")
         return [DataFile(p, None, "base") for name in config.train.data for p in _named_files(name, run / "config.yaml")], set()
     raise InputError(model_dir, "the base model does not record what it was trained on "
                      f"(no {TRAINING_DATA_FILE} or experiment config.yaml in its run folder)",

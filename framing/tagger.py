@@ -123,12 +123,21 @@ class FramingTagger:
 
     # ------------------------------------------------------------------ training
     def fit(
-        self, rows: Sequence[LabeledSentence], dev: Sequence[LabeledSentence] | None = None
+        self, rows: Sequence[LabeledSentence], dev: Sequence[LabeledSentence] | None = None, *,
+        member_rows: Sequence[Sequence[LabeledSentence]] | None = None,
     ) -> "FramingTagger":
-        """Train from scratch on ``rows``; thresholds are tuned on ``dev`` (or on held-out articles)."""
+        """Train from scratch on ``rows``; thresholds are tuned on ``dev`` (or on held-out articles).
+
+        ``member_rows`` (ensembles only): one extra labeled set per member, which that member
+        alone also trains on, so that members differ in their data as well as their seed.
+        """
         s = self.settings
+        if member_rows is not None and len(member_rows) != s.members:
+            raise ValueError(f"member_rows: expected one set per member ({s.members}), got {len(member_rows)}")
         if s.members > 1:
-            return self._fit_ensemble(rows, dev)
+            return self._fit_ensemble(rows, dev, member_rows)
+        if member_rows is not None:
+            rows = [*rows, *member_rows[0]]
         _seed_everything(s.seed)
         configure_threads()
         if dev is None and s.dev_fraction > 0:
@@ -161,10 +170,12 @@ class FramingTagger:
         return self
 
     def _fit_ensemble(
-        self, rows: Sequence[LabeledSentence], dev: Sequence[LabeledSentence] | None
+        self, rows: Sequence[LabeledSentence], dev: Sequence[LabeledSentence] | None,
+        member_rows: Sequence[Sequence[LabeledSentence]] | None = None,
     ) -> "FramingTagger":
         """Train ``members`` models, each exactly as a single one with its own seed (and so its own
-        held-out dev articles), and keep them all; ``predict_proba`` averages their probabilities.
+        held-out dev articles) on ``rows`` plus its own ``member_rows``, and keep them all;
+        ``predict_proba`` averages their probabilities.
 
         With more than one core the members train side by side, one process each with an equal
         share of the threads (on 2 cores two 1-thread fits take about 0.83 of the time of two
@@ -174,10 +185,11 @@ class FramingTagger:
         """
         s = self.settings
         settings = [{**asdict(s), "members": 1, "seed": s.seed + k} for k in range(s.members)]
+        data = [[*rows, *member_rows[k]] if member_rows else rows for k in range(s.members)]
         threads = available_threads()
         workers = min(s.members, threads)
         if workers == 1:
-            members = [FramingTagger(self.schema, progress=self.progress, **m).fit(rows, dev) for m in settings]
+            members = [FramingTagger(self.schema, progress=self.progress, **m).fit(d, dev) for m, d in zip(settings, data)]
         else:
             if self.progress:
                 print(f"training {s.members} ensemble members, {workers} at a time, "
@@ -186,7 +198,7 @@ class FramingTagger:
                 workers, mp_context=get_context("spawn"), initializer=_limit_threads, initargs=(threads // workers,),
             ) as pool:
                 folders = [Path(tmp) / f"member{k}" for k in range(s.members)]
-                jobs = [pool.submit(_fit_and_save, self.schema, m, rows, dev, f) for m, f in zip(settings, folders)]
+                jobs = [pool.submit(_fit_and_save, self.schema, m, d, dev, f) for m, d, f in zip(settings, data, folders)]
                 members = [FramingTagger.load(job.result(), progress=self.progress) for job in jobs]
         self.tokenizer_ = members[0].tokenizer_
         self.nets_ = [m.nets_[0] for m in members]

@@ -43,6 +43,15 @@ def test_every_shipped_experiment_loads(path):
         ({"name": "x", "model": {"members": 2}}, "an ensemble uses fixed 0.5 thresholds"),
         ({"name": "x", "model": {"members": 2, "kind": "tfidf", "threshold_tuning": "fixed"}},
          "ensembles are built of transformer taggers"),
+        ({"name": "x", "model": {"members": 2, "threshold_tuning": "fixed"}, "train": {"member_data": [["a.jsonl"]]}},
+         "train.member_data: expected one list per ensemble member (2), got 1"),
+        ({"name": "x", "model": {"members": 2, "threshold_tuning": "fixed"}, "train": {"member_data": [[], ["synthetic"]]}},
+         "train.member_data[1][0]: expected a labeled .jsonl path, got 'synthetic'"),
+        ({"name": "x", "model": {"members": 2, "threshold_tuning": "fixed"},
+          "train": {"data": ["pool", "a.jsonl"], "member_data": [[], ["a.jsonl"]]}},
+         "train.member_data[1][0]: a.jsonl is already in train.data"),
+        ({"name": "x", "model": {"members": 2, "threshold_tuning": "fixed"}, "train": {"member_data": "a.jsonl"}},
+         "train.member_data: expected a list of a list of a string"),
     ],
 )
 def test_bad_config_names_file_and_dotted_key(data, message):

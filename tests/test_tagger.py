@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 
@@ -136,6 +137,23 @@ def test_ensemble_averages_members_trained_as_single_models_and_round_trips(tiny
     loaded = FramingTagger.load(ensemble.save(tmp_path / "m"), progress=False)
     np.testing.assert_allclose(loaded.predict_proba(sentences), expected, atol=1e-6)
     assert loaded.model_id_ == ensemble.model_id_ != singles[0].model_id_
+
+
+def test_ensemble_members_train_on_their_own_extra_rows_as_single_models_would(tiny_encoder, schema, monkeypatch):
+    kwargs = dict(encoder=tiny_encoder, epochs=1, train_layers=1, bf16=False, dev_fraction=0.0, progress=False,
+                  threshold_tuning="fixed")
+    rows, extra = make_labeled(2), make_labeled(3)[-6:]
+    extra = [dataclasses.replace(r, doc_id="extra-" + r.doc_id) for r in extra]
+    monkeypatch.setenv("FRAMING_THREADS", "1")
+    singles = [FramingTagger(schema, seed=3, **kwargs).fit(rows), FramingTagger(schema, seed=4, **kwargs).fit(rows + extra)]
+    monkeypatch.delenv("FRAMING_THREADS")
+    ensemble = FramingTagger(schema, seed=3, members=2, **kwargs).fit(rows, member_rows=[[], extra])
+    sentences = [r.as_sentence() for r in rows]
+    expected = (singles[0].predict_proba(sentences) + singles[1].predict_proba(sentences)) / 2
+    np.testing.assert_allclose(ensemble.predict_proba(sentences), expected, atol=1e-6)
+    assert [m["n_sentences"] for m in ensemble.train_info_["members"]] == [len(rows), len(rows) + len(extra)]
+    with pytest.raises(ValueError, match="one set per member"):
+        FramingTagger(schema, seed=3, members=2, **kwargs).fit(rows, member_rows=[extra])
 
 
 def test_ensemble_needs_fixed_thresholds(schema):
