@@ -35,16 +35,17 @@ def _report(args: argparse.Namespace) -> None:
 def _experiment_run(args: argparse.Namespace) -> None:
     from framing.config import load_config
     from framing.experiment import compare_runs, run_experiment
+    from framing.registry import models_home
 
     if load_config(args.config).active_learning is not None:
         from framing.simulate import run_simulation
 
-        folder = run_simulation(args.config, args.models_dir)
+        folder = run_simulation(args.config, args.models_dir or models_home())
         print(compare_runs([folder]))
         print(f"learning curves: {folder / 'learning_curves.png'}")
         return
 
-    run = run_experiment(args.config, args.models_dir)
+    run = run_experiment(args.config, args.models_dir or models_home())
     print(compare_runs([run]))
     print(f"run folder: {run}")
 
@@ -139,7 +140,7 @@ def build_parser() -> argparse.ArgumentParser:
     experiment = sub.add_parser("experiment", help="run or compare experiments").add_subparsers(dest="action", required=True)
     run = experiment.add_parser("run", help="train and evaluate one experiment YAML into a new run folder")
     run.add_argument("config", help="experiments/NAME.yaml")
-    run.add_argument("--models-dir", default="models", help="where run folders go (default: models)")
+    run.add_argument("--models-dir", help="where run folders go (default: $FRAMING_MODELS or models)")
     run.set_defaults(func=_experiment_run)
     compare = experiment.add_parser("compare", help="side-by-side table of run folders")
     compare.add_argument("runs", nargs="+")

@@ -3,7 +3,8 @@
 1. The base model is read, never modified. What it was trained on comes from its run
    folder: ``training_data.json`` (written by every retrain: labeled files with sha256,
    and the article ids left out of training), or, for a base from ``framing experiment
-   run``, the run's ``config.yaml`` (``train.data``). ``FramingTagger`` itself is unchanged.
+   run``, the run's ``config.yaml`` (``train.data``, and ``train.member_data``: files that one
+   ensemble member alone trained on stay that member's own). ``FramingTagger`` itself is unchanged.
 2. Gold labels are the dataset's majority view (``framing.agreement.dataset_gold``).
 3. The test split is frozen before training: a seeded, stable fraction of the new gold
    articles (``held_out_docs``) plus the ``seeds`` set when the ``--config`` lists it under
@@ -56,7 +57,7 @@ class DataFile:
 
     path: Path
     sha256: str | None
-    role: str  # "base" (inherited) or "gold" (labels added by a retrain)
+    role: str  # "base" (inherited), "gold" (labels added by a retrain) or "member<k>" (ensemble member k only)
 
 
 def file_sha256(path: Path) -> str:
@@ -107,15 +108,29 @@ def base_training_files(model_dir: Path) -> tuple[list[DataFile], set[str]]:
                 raise InputError(record, f"not a training-data record: {exc}") from None
     if (run / "config.yaml").is_file():
         config = load_config(run / "config.yaml", resolved=True)
-        if config.train.member_data:
-            raise InputError(run / "config.yaml", "the base is an ensemble whose members trained on different data "
-                             "(train.member_data); retraining one is not supported yet",
-                             fix="retrain with --new-only, or run the base's experiment with the new labels in train.data")
-        return [DataFile(p, None, "base") for name in config.train.data for p in _named_files(name, run / "config.yaml")], set()
+        files = [DataFile(p, None, "base") for name in config.train.data for p in _named_files(name, run / "config.yaml")]
+        files += [DataFile(Path(p), None, f"member{k}") for k, paths in enumerate(config.train.member_data) for p in paths]
+        return files, set()
     raise InputError(model_dir, "the base model does not record what it was trained on "
                      f"(no {TRAINING_DATA_FILE} or experiment config.yaml in its run folder)",
                      fix="pass --new-only to train on the new labels alone, or use a base from "
                          "`framing experiment run` / `framing retrain`")
+
+
+def member_files(files: Sequence[DataFile], members: int) -> tuple[list[DataFile], list[list[DataFile]]]:
+    """(files every member trains on, each member's own files): roles ``member<k>`` go to member k alone."""
+    own: list[list[DataFile]] = [[] for _ in range(members)]
+    shared = []
+    for f in files:
+        if f.role.startswith("member"):
+            k = int(f.role[len("member"):])
+            if not 0 <= k < members:
+                raise InputError(f.path, f"the base trained this file into ensemble member {k}, but the new model has {members}",
+                                 fix="keep the base's model.members, or retrain with --new-only")
+            own[k].append(f)
+        else:
+            shared.append(f)
+    return shared, own
 
 
 def read_training_rows(files: Sequence[DataFile], schema: LabelSchema, excluded: set[str]) -> list[LabeledSentence]:
@@ -224,13 +239,15 @@ def retrain(
     settings, test_sets, notes = _settings(base_tagger, config)
     try:
         files, excluded = base_training_files(base_dir)
-        base_rows = read_training_rows(files, schema, excluded)
+        shared_files, own_files = member_files(files, settings["members"])
+        base_rows = read_training_rows(shared_files, schema, excluded)
+        own_rows = [read_training_rows(f, schema, excluded) for f in own_files]
     except InputError:
         if not new_only:
             raise
-        files, excluded, base_rows = [], set(), []
+        files, excluded, base_rows, own_rows = [], set(), [], []
         notes.append("the base's training data is not recorded or readable: test articles were not checked against it")
-    base_docs = {r.doc_id for r in base_rows}
+    base_docs = {r.doc_id for r in [*base_rows, *(r for rows in own_rows for r in rows)]}
     gold, unresolved, _, _ = dataset_gold(dataset, adjudicator)
     if unresolved:
         notes.append(f"{len(unresolved)} tied sentence(s) left out of gold (framing annotate agreement --adjudicator NAME)")
@@ -249,7 +266,10 @@ def retrain(
     gold_ids = {g.id for g in gold_train}
     train = ([] if new_only else [r for r in base_rows if r.id not in gold_ids and r.doc_id not in test_docs]) + gold_train
 
-    new_tagger = FramingTagger(schema, progress=progress, **settings).fit(train)
+    # each ensemble member's own base files (train.member_data) stay that member's alone
+    own_train = [[r for r in rows if r.id not in gold_ids and r.doc_id not in test_docs] for rows in own_rows]
+    member_rows = own_train if not new_only and any(own_train) else None
+    new_tagger = FramingTagger(schema, progress=progress, **settings).fit(train, member_rows=member_rows)
 
     context = {**row_context(config_rows), **{sid: (e.context_before, e.context_after) for sid, e in read_registry(dataset).items()}}
     old_labels = _apply(predict_in_context(base_tagger, test_rows, context), base_tagger.thresholds_, frames)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import pytest
@@ -124,3 +125,23 @@ def test_an_ensemble_run_saves_all_its_members_as_one_model(tiny_encoder, tmp_pa
     tagger = FramingTagger.load(run / "model", progress=False)
     assert len(tagger.nets_) == 2 and tagger.thresholds_.content == 0.5
     assert [h["member"] for h in json.loads((run / "history.json").read_text())["seed0"]] == [0, 1]
+
+
+@needs_shared_data()
+def test_member_data_gives_one_member_its_own_extra_set_and_runs_go_to_framing_models(tiny_encoder, tmp_path,
+                                                                                      monkeypatch, capsys):
+    config = _config(tmp_path, tiny_encoder, ["FILE"], ["seeds"], seeds=(0,))
+    extra = tmp_path / "extra.jsonl"
+    rows = [dataclasses.replace(r, doc_id="extra-" + r.doc_id) for r in make_labeled(2, outlets=("Gamma Post",))]
+    extra.write_text("".join(json.dumps(label_to_json(r)) + "\n" for r in rows))
+    data = yaml.safe_load(config.read_text())
+    data["model"].update(members=2, threshold_tuning="fixed")
+    data["train"]["member_data"] = [[], [str(extra)]]
+    config.write_text(yaml.safe_dump(data))
+    monkeypatch.setenv("FRAMING_MODELS", str(tmp_path / "elsewhere"))
+    assert main(["experiment", "run", str(config)]) == 0
+    (run,) = (tmp_path / "elsewhere" / "tiny").iterdir()
+    assert json.loads((run / "metrics.json").read_text())["data"]["member_sentences"] == [0, 12]
+    info = json.loads((run / "model" / "tagger.json").read_text())["train_info"]
+    assert [m["n_sentences"] + m["n_dev_sentences"] for m in info["members"]] == [24, 36]
+    capsys.readouterr()

@@ -3,6 +3,7 @@ the non-worse rule, and that an interrupted retrain leaves nothing behind."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -11,9 +12,11 @@ import pytest
 from framing import registry
 from framing.cli import main
 from framing.compare import Delta, not_worse, paired_bootstrap
+from framing.errors import InputError
 from framing.evaluate import score
 from framing.pipeline import load_tagger
-from framing.retrain import held_out_docs, retrain
+from framing.labels import label_to_json
+from framing.retrain import DataFile, held_out_docs, record_training_data, retrain
 from framing.tagger import FramingTagger
 from tests.conftest import make_labeled
 from tests.loop_helpers import base_model, bob, fill_labelstudio, snapshot, truth, write_corpus
@@ -182,6 +185,37 @@ def test_a_retrain_from_an_int8_ensemble_trains_an_int8_ensemble(tiny_encoder, s
     new = FramingTagger.load(result.model_dir, progress=False)
     assert (new.settings.members, new.settings.storage) == (2, "int8") and len(new.nets_) == 2
     assert result.model_id != ensemble.model_id_ and set(new.thresholds_.frames.values()) == {0.5}
+
+
+def test_a_retrain_trains_each_ensemble_member_on_its_own_recorded_files_too(tiny_encoder, schema, tmp_path, home):
+    ensemble = FramingTagger(schema, encoder=tiny_encoder, epochs=1, train_layers=1, batch_size=8, bf16=False,
+                             dev_fraction=0.0, progress=False, members=2, threshold_tuning="fixed").fit(make_labeled())
+    base = base_model(ensemble, home / "base" / "run0")
+    extra = base.parent / "member1.jsonl"
+    rows = [dataclasses.replace(r, doc_id="own-" + r.doc_id) for r in make_labeled(2)]
+    extra.write_text("".join(json.dumps(label_to_json(r)) + "\n" for r in rows), encoding="utf-8")
+    record_training_data(base.parent, [base.parent / "train.jsonl", DataFile(extra, None, "member1")])
+    dataset = _labeled_dataset(tmp_path, base, n_docs=4)
+    result = retrain(base, dataset, models_dir=home, adjudicator="alice", n_boot=20, progress=False)
+    record = json.loads((result.run / "training_data.json").read_text())
+    assert [f["role"] for f in record["files"]] == ["base", "member1", "gold"]
+    members = json.loads((result.model_dir / "tagger.json").read_text())["train_info"]["members"]
+    assert members[1]["n_sentences"] - members[0]["n_sentences"] == len(rows)
+
+
+def test_an_experiment_base_gives_its_member_data_files_to_their_members_alone(tmp_path):
+    from framing.retrain import base_training_files, member_files
+
+    run = tmp_path / "run"
+    (run / "model").mkdir(parents=True)
+    (run / "config.yaml").write_text("name: x\nmodel: {members: 2, threshold_tuning: fixed}\n"
+                                     "train: {data: [a.jsonl], member_data: [[], [b.jsonl]]}\n")
+    files, _ = base_training_files(run / "model")
+    assert [(f.path.name, f.role) for f in files] == [("a.jsonl", "base"), ("b.jsonl", "member1")]
+    shared, own = member_files(files, 2)
+    assert [f.path.name for f in shared] == ["a.jsonl"] and [[f.path.name for f in o] for o in own] == [[], ["b.jsonl"]]
+    with pytest.raises(InputError, match="ensemble member 1, but the new model has 1"):
+        member_files(files, 1)
 
 
 # ----------------------------------------------------------------------------- split and comparison
