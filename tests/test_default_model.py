@@ -8,6 +8,7 @@ import json
 from framing.paths import SHIPPED_MODEL_DIR
 from framing.pipeline import load_tagger
 from framing.types import Sentence
+from tests.conftest import needs_shared_data
 
 
 def test_shipped_model_is_small_safetensors_with_matching_hash():
@@ -33,3 +34,15 @@ def test_default_tagger_loads_without_a_models_folder_and_names_itself(tmp_path,
     assert tagged[1].content and "legal_controversy" in tagged[1].frames and tagged[1].attribution == "editorial"
     assert tagged[2].attribution == "attributed"
     assert not tagged[3].content
+
+
+@needs_shared_data()
+def test_shipped_model_records_its_training_files_for_retrain_with_part_q_for_member_1_only():
+    from framing.retrain import base_training_files, member_files
+
+    files, _ = base_training_files(SHIPPED_MODEL_DIR)
+    shared, own = member_files(files, 2)
+    assert all(f.path.is_file() for f in files)
+    assert [f.path.name for f in shared][:2] == ["pool.jsonl", "part-a.jsonl"] and not own[0]
+    assert sorted(f.path.name for f in own[1]) == ["part-q-guide.jsonl", "part-q-head.jsonl", "part-q-live.jsonl",
+                                                   "part-q-photo.jsonl"]
