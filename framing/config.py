@@ -174,7 +174,10 @@ def _check_member_data(config: ExperimentConfig, where: str | Path) -> None:
     member_data = config.train.member_data
     if not member_data:
         return
-    if config.model.kind != "transformer" or len(member_data) != config.model.members:
+    if config.model.kind != "transformer":
+        raise InputError(where, f"train.member_data: member data is for transformer ensembles, not {config.model.kind!r}",
+                         fix="list the files in train.data")
+    if len(member_data) != config.model.members:
         raise InputError(where, f"train.member_data: expected one list per ensemble member "
                                 f"({config.model.members}), got {len(member_data)}",
                          fix="give model.members lists, e.g. [[], [corpus/candidates/extra.jsonl]] for 2 members")

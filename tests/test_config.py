@@ -50,6 +50,8 @@ def test_every_shipped_experiment_loads(path):
         ({"name": "x", "model": {"members": 2, "threshold_tuning": "fixed"},
           "train": {"data": ["pool", "a.jsonl"], "member_data": [[], ["a.jsonl"]]}},
          "train.member_data[1][0]: a.jsonl is already in train.data"),
+        ({"name": "x", "model": {"kind": "tfidf"}, "train": {"member_data": [["a.jsonl"]]}},
+         "train.member_data: member data is for transformer ensembles, not 'tfidf'"),
         ({"name": "x", "model": {"members": 2, "threshold_tuning": "fixed"}, "train": {"member_data": "a.jsonl"}},
          "train.member_data: expected a list of a list of a string"),
     ],
