@@ -109,7 +109,8 @@ def base_training_files(model_dir: Path) -> tuple[list[DataFile], set[str]]:
     if (run / "config.yaml").is_file():
         config = load_config(run / "config.yaml", resolved=True)
         files = [DataFile(p, None, "base") for name in config.train.data for p in _named_files(name, run / "config.yaml")]
-        files += [DataFile(Path(p), None, f"member{k}") for k, paths in enumerate(config.train.member_data) for p in paths]
+        files += [DataFile(p, None, f"member{k}") for k, paths in enumerate(config.train.member_data)
+                  for name in paths for p in _named_files(name, run / "config.yaml")]
         return files, set()
     raise InputError(model_dir, "the base model does not record what it was trained on "
                      f"(no {TRAINING_DATA_FILE} or experiment config.yaml in its run folder)",
